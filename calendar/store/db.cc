@@ -1,0 +1,222 @@
+#include "calendar/store/db.h"
+
+#include <spdlog/spdlog.h>
+
+#include "calendar/store/migrations.h"
+
+namespace convene::calendar::store {
+namespace {
+constexpr size_t kMaxIdle = 16;
+constexpr int kBusyTimeoutMs = 5000;
+}  // namespace
+
+Status FromSqlite(int rc, sqlite3* conn, std::string_view what) {
+  if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW) return Status::Ok();
+  const char* msg = conn ? sqlite3_errmsg(conn) : sqlite3_errstr(rc);
+  spdlog::warn("sqlite: {} failed: {} ({})", what, msg, rc);
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+      return Status(Code::kUnavailable, "the database is busy or out of space; try again");
+    case SQLITE_CONSTRAINT:
+      return Status(Code::kConflict, "that conflicts with something already stored");
+    default:
+      return Internal("database error");
+  }
+}
+
+// ---- Stmt ----
+
+Stmt::Stmt(sqlite3* conn, const char* sql) : conn_(conn) {
+  int rc = sqlite3_prepare_v2(conn, sql, -1, &stmt_, nullptr);
+  if (rc != SQLITE_OK) status_ = FromSqlite(rc, conn, "prepare");
+}
+
+Stmt::~Stmt() {
+  if (stmt_) sqlite3_finalize(stmt_);
+}
+
+Stmt& Stmt::Bind(int i, int64_t v) {
+  if (stmt_) sqlite3_bind_int64(stmt_, i, v);
+  return *this;
+}
+
+Stmt& Stmt::Bind(int i, std::string_view v) {
+  if (stmt_) sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Stmt& Stmt::Bind(int i, std::optional<int> v) { return v ? Bind(i, *v) : BindNull(i); }
+
+Stmt& Stmt::BindNull(int i) {
+  if (stmt_) sqlite3_bind_null(stmt_, i);
+  return *this;
+}
+
+bool Stmt::Step() {
+  if (!stmt_ || !status_.ok()) return false;
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) status_ = FromSqlite(rc, conn_, "step");
+  return false;
+}
+
+Status Stmt::Run() {
+  while (Step()) {
+  }
+  return status_;
+}
+
+int64_t Stmt::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+std::string Stmt::Text(int col) const {
+  const unsigned char* p = sqlite3_column_text(stmt_, col);
+  return p ? std::string(reinterpret_cast<const char*>(p),
+                         static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+           : std::string();
+}
+
+bool Stmt::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+std::optional<int> Stmt::OptInt(int col) const {
+  if (IsNull(col)) return std::nullopt;
+  return static_cast<int>(Int(col));
+}
+
+// ---- Tx ----
+
+Tx::Tx(Tx&& o) noexcept : db_(o.db_), conn_(o.conn_), write_(o.write_), done_(o.done_) {
+  o.done_ = true;
+  o.conn_ = nullptr;
+}
+
+Tx::~Tx() {
+  if (!done_ && conn_) {
+    sqlite3_exec(conn_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  if (conn_) db_->Release(conn_);
+}
+
+Status Tx::Commit() {
+  if (done_) return Internal("transaction already finished");
+  int rc = sqlite3_exec(conn_, "COMMIT", nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) {
+    Status st = FromSqlite(rc, conn_, "commit");
+    sqlite3_exec(conn_, "ROLLBACK", nullptr, nullptr, nullptr);
+    done_ = true;
+    return st;
+  }
+  done_ = true;
+  return Status::Ok();
+}
+
+Status Tx::Exec(const std::string& sql) {
+  int rc = sqlite3_exec(conn_, sql.c_str(), nullptr, nullptr, nullptr);
+  return FromSqlite(rc, conn_, "exec");
+}
+
+// ---- Db ----
+
+Result<sqlite3*> Db::OpenConnection() {
+  sqlite3* conn = nullptr;
+  int rc = sqlite3_open_v2(path_.c_str(), &conn,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = conn ? sqlite3_errmsg(conn) : sqlite3_errstr(rc);
+    sqlite3_close(conn);
+    return Status(Code::kUnavailable, "cannot open database " + path_ + ": " + msg);
+  }
+  sqlite3_busy_timeout(conn, kBusyTimeoutMs);
+  const char* pragmas =
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+      "PRAGMA trusted_schema=OFF;";
+  char* err = nullptr;
+  rc = sqlite3_exec(conn, pragmas, nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    sqlite3_close(conn);
+    return Status(Code::kUnavailable, "cannot use database " + path_ + ": " + msg);
+  }
+  return conn;
+}
+
+Result<std::unique_ptr<Db>> Db::Open(const std::string& path) {
+  if (path.empty() || path == ":memory:")
+    return InvalidArgument("db", "--db must name a file");
+  std::unique_ptr<Db> db(new Db(path));
+  ASSIGN_OR_RETURN(sqlite3 * conn, db->OpenConnection());
+  db->Release(conn);
+  RETURN_IF_ERROR(Migrate(*db));
+  return db;
+}
+
+Db::~Db() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (sqlite3* c : idle_) sqlite3_close_v2(c);
+}
+
+Result<sqlite3*> Db::Acquire() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!idle_.empty()) {
+      sqlite3* c = idle_.back();
+      idle_.pop_back();
+      return c;
+    }
+  }
+  return OpenConnection();
+}
+
+void Db::Release(sqlite3* conn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (idle_.size() < kMaxIdle) {
+    idle_.push_back(conn);
+  } else {
+    sqlite3_close_v2(conn);
+  }
+}
+
+Result<Tx> Db::Write() {
+  ASSIGN_OR_RETURN(sqlite3 * conn, Acquire());
+  int rc = sqlite3_exec(conn, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) {
+    Status st = FromSqlite(rc, conn, "begin immediate");
+    Release(conn);
+    return st;
+  }
+  return Tx(this, conn, true);
+}
+
+Result<Tx> Db::Read() {
+  ASSIGN_OR_RETURN(sqlite3 * conn, Acquire());
+  int rc = sqlite3_exec(conn, "BEGIN", nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) {
+    Status st = FromSqlite(rc, conn, "begin");
+    Release(conn);
+    return st;
+  }
+  return Tx(this, conn, false);
+}
+
+Result<bool> Db::IntegrityOk() {
+  ASSIGN_OR_RETURN(Tx tx, Read());
+  Stmt s = tx.Prepare("PRAGMA integrity_check");
+  bool ok = s.Step() && s.Text(0) == "ok";
+  RETURN_IF_ERROR(s.status());
+  return ok;
+}
+
+Status Db::Checkpoint() {
+  ASSIGN_OR_RETURN(sqlite3 * conn, Acquire());
+  int rc = sqlite3_wal_checkpoint_v2(conn, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  Status st = rc == SQLITE_BUSY ? Status::Ok() : FromSqlite(rc, conn, "checkpoint");
+  Release(conn);
+  return st;
+}
+
+}  // namespace convene::calendar::store

@@ -1,0 +1,158 @@
+#include "calendar/store/migrations.h"
+
+#include <string>
+#include <vector>
+
+#include "calendar/store/db.h"
+
+namespace convene::calendar::store {
+namespace {
+
+// Times: edit times are Unix seconds; meeting times are local wall-clock text 'YYYY-MM-DDTHH:MM'
+// in the group's zone (sorts as text). Tokens are stored only as SHA-256 hex of the secret.
+const std::vector<const char*>& Migrations() {
+  static const std::vector<const char*> kMigrations = {
+      // 1: the core model.
+      R"sql(
+CREATE TABLE organisers (
+  id INTEGER PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  name TEXT NOT NULL DEFAULT '',
+  password_hash TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE tokens (
+  hash TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('api','session','feed','page','apology','unsubscribe')),
+  organiser_id INTEGER REFERENCES organisers(id) ON DELETE CASCADE,
+  member_id INTEGER REFERENCES members(id) ON DELETE CASCADE,
+  meeting_id INTEGER REFERENCES meetings(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  revoked_at INTEGER
+);
+CREATE INDEX tokens_member ON tokens(member_id, kind);
+CREATE TABLE venues (
+  id INTEGER PRIMARY KEY,
+  owner_id INTEGER NOT NULL REFERENCES organisers(id),
+  name TEXT NOT NULL,
+  address TEXT NOT NULL,
+  postcode TEXT NOT NULL DEFAULT '',
+  capacity INTEGER,
+  notes TEXT NOT NULL DEFAULT '',
+  version INTEGER NOT NULL DEFAULT 1,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE groups (
+  id INTEGER PRIMARY KEY,
+  organiser_id INTEGER NOT NULL REFERENCES organisers(id),
+  slug TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  timezone TEXT NOT NULL,
+  quorum INTEGER,
+  public INTEGER NOT NULL DEFAULT 1,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE members (
+  id INTEGER PRIMARY KEY,
+  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  email TEXT NOT NULL COLLATE NOCASE,
+  organisation TEXT NOT NULL DEFAULT '',
+  role TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('member','chair','organiser')),
+  delivery TEXT NOT NULL DEFAULT 'feed' CHECK (delivery IN ('feed','invitations')),
+  unsubscribed INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  UNIQUE (group_id, email)
+);
+CREATE TABLE series (
+  id INTEGER PRIMARY KEY,
+  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+  uid TEXT NOT NULL UNIQUE,
+  title TEXT NOT NULL,
+  venue_id INTEGER NOT NULL REFERENCES venues(id),
+  start_minute INTEGER NOT NULL,
+  duration_minutes INTEGER NOT NULL,
+  rrule TEXT NOT NULL DEFAULT '',
+  first_date TEXT NOT NULL,
+  agenda TEXT NOT NULL DEFAULT '',
+  sequence INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE meetings (
+  id INTEGER PRIMARY KEY,
+  series_id INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+  uid TEXT NOT NULL,
+  original_start TEXT NOT NULL,
+  start TEXT NOT NULL,
+  duration_minutes INTEGER NOT NULL,
+  venue_id INTEGER NOT NULL REFERENCES venues(id),
+  status TEXT NOT NULL DEFAULT 'scheduled' CHECK (status IN ('scheduled','cancelled')),
+  sequence INTEGER NOT NULL DEFAULT 0,
+  notes TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (series_id, original_start)
+);
+CREATE INDEX meetings_group_start ON meetings(group_id, start);
+CREATE INDEX meetings_venue_start ON meetings(venue_id, start);
+CREATE TABLE presenters (
+  id INTEGER PRIMARY KEY,
+  meeting_id INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  organisation TEXT NOT NULL DEFAULT '',
+  email TEXT NOT NULL DEFAULT '',
+  topic TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX presenters_meeting ON presenters(meeting_id);
+CREATE TABLE apologies (
+  meeting_id INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+  reason TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (meeting_id, member_id)
+);
+CREATE TABLE attendance (
+  meeting_id INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+  status TEXT NOT NULL CHECK (status IN ('present','absent')),
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (meeting_id, member_id)
+);
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+INSERT INTO meta(key, value) VALUES ('revision', 0), ('revision_at', 0);
+)sql",
+  };
+  return kMigrations;
+}
+
+}  // namespace
+
+int SchemaVersion() { return static_cast<int>(Migrations().size()); }
+
+Status Migrate(Db& db) {
+  const auto& all = Migrations();
+  for (;;) {
+    ASSIGN_OR_RETURN(Tx tx, db.Write());
+    Stmt v = tx.Prepare("PRAGMA user_version");
+    if (!v.Step()) return v.status().ok() ? Internal("no user_version") : v.status();
+    const int current = static_cast<int>(v.Int(0));
+    if (current > static_cast<int>(all.size()))
+      return Status(Code::kUnavailable, "database " + db.path() + " has schema version " +
+                                            std::to_string(current) + ", newer than this convene (" +
+                                            std::to_string(all.size()) + "); upgrade convene");
+    if (current == static_cast<int>(all.size())) return Status::Ok();
+    RETURN_IF_ERROR(tx.Exec(all[current]));
+    RETURN_IF_ERROR(tx.Exec("PRAGMA user_version = " + std::to_string(current + 1)));
+    RETURN_IF_ERROR(tx.Commit());
+  }
+}
+
+}  // namespace convene::calendar::store

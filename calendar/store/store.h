@@ -1,0 +1,108 @@
+// The store: every SQL statement of the domain model, behind plain functions on a Tx.
+//
+// Each function does one query; transactions are the caller's (server/operations opens one per
+// use case). Not-found reads return NotFound; writes that break a UNIQUE/FOREIGN KEY return
+// kConflict (see db.h). Nothing here knows HTTP, mail or the clock: times are parameters.
+// Threads: as for Tx (one thread per transaction).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "calendar/model.h"
+#include "calendar/store/db.h"
+
+namespace convene::calendar::store {
+
+// ---- meta: the revision counter that invalidates every cached feed ----
+struct Revision {
+  int64_t number = 0;
+  int64_t at = 0;  // monotonic: never moves backwards, even if the clock does
+};
+Result<Revision> GetRevision(Tx& tx);
+// Increments the counter; `at` becomes max(at, now). Every write use case calls it once.
+Status BumpRevision(Tx& tx, int64_t now);
+
+// ---- organisers ----
+Result<Organiser> EnsureOrganiser(Tx& tx, const std::string& email, const std::string& name,
+                                  int64_t now);
+Result<Organiser> GetOrganiser(Tx& tx, Id id);
+Result<std::optional<Organiser>> FindOrganiserByEmail(Tx& tx, const std::string& email);
+Status SetPasswordHash(Tx& tx, Id organiser_id, const std::string& hash);
+Result<std::string> GetPasswordHash(Tx& tx, Id organiser_id);  // empty when none set
+
+// ---- capability and API tokens (only the SHA-256 hex of the secret is stored) ----
+struct TokenRow {
+  std::string kind;
+  Id organiser_id = 0;
+  Id member_id = 0;
+  Id meeting_id = 0;
+  int64_t created_at = 0;
+  int64_t expires_at = 0;  // 0: never
+  int64_t revoked_at = 0;  // 0: live
+};
+Status InsertToken(Tx& tx, const std::string& hash, const TokenRow& row);
+// The live (unrevoked, unexpired at `now`) token of that kind, or nullopt.
+Result<std::optional<TokenRow>> FindToken(Tx& tx, const std::string& hash, const std::string& kind,
+                                          int64_t now);
+Status RevokeToken(Tx& tx, const std::string& hash, int64_t now);
+// Revokes every live token of `kind` held by the member.
+Status RevokeMemberTokens(Tx& tx, Id member_id, const std::string& kind, int64_t now);
+
+// ---- venues ----
+Result<Venue> InsertVenue(Tx& tx, Venue v);
+Result<Venue> GetVenue(Tx& tx, Id id);
+Result<std::vector<Venue>> ListVenues(Tx& tx, Id owner_id);
+// Writes every field, bumps version and updated_at.
+Status UpdateVenue(Tx& tx, const Venue& v);
+
+// ---- groups and members ----
+Result<Group> InsertGroup(Tx& tx, Group g);
+Result<Group> GetGroup(Tx& tx, Id id);
+Result<Group> GetGroupBySlug(Tx& tx, const std::string& slug);
+Result<std::vector<Group>> ListGroups(Tx& tx, Id organiser_id);
+// Marks the group changed at `now` (never backwards): the group feed's Last-Modified.
+Status TouchGroup(Tx& tx, Id group_id, int64_t now);
+Status UpdateGroup(Tx& tx, const Group& g);
+
+Result<Member> InsertMember(Tx& tx, Member m);
+Result<Member> GetMember(Tx& tx, Id id);
+Result<std::vector<Member>> ListMembers(Tx& tx, Id group_id);
+Status UpdateMember(Tx& tx, const Member& m);
+Status DeleteMember(Tx& tx, Id id);
+
+// ---- series and meetings ----
+Result<Series> InsertSeries(Tx& tx, Series s);
+Result<Series> GetSeries(Tx& tx, Id id);
+Result<std::vector<Series>> ListSeries(Tx& tx, Id group_id);
+Status UpdateSeries(Tx& tx, const Series& s);
+
+Result<Meeting> InsertMeeting(Tx& tx, Meeting m);
+Result<Meeting> GetMeeting(Tx& tx, Id id);
+Status UpdateMeeting(Tx& tx, const Meeting& m);
+// Meetings of the group whose effective start date lies in [from, to] (either may be nullopt),
+// ordered by start.
+Result<std::vector<Meeting>> ListGroupMeetings(Tx& tx, Id group_id, std::optional<CivilDate> from,
+                                               std::optional<CivilDate> to);
+Result<std::vector<Meeting>> ListSeriesMeetings(Tx& tx, Id series_id);
+Result<std::vector<Meeting>> ListVenueMeetings(Tx& tx, Id venue_id, std::optional<CivilDate> from,
+                                               std::optional<CivilDate> to);
+
+// ---- presenters, apologies, the register ----
+Result<Presenter> InsertPresenter(Tx& tx, Presenter p);
+Result<std::vector<Presenter>> ListPresenters(Tx& tx, Id meeting_id);
+Result<Presenter> GetPresenter(Tx& tx, Id id);
+Status DeletePresenter(Tx& tx, Id id);
+
+// Inserts or leaves as is; returns true when a new row was written.
+Result<bool> InsertApology(Tx& tx, const Apology& a);
+// Returns true when a row was removed.
+Result<bool> DeleteApology(Tx& tx, Id meeting_id, Id member_id);
+Result<std::vector<Apology>> ListApologies(Tx& tx, Id meeting_id);
+
+Status SetAttendance(Tx& tx, Id meeting_id, Id member_id, Attendance status, int64_t now);
+// (member_id, present|absent) as marked on the day.
+Result<std::vector<std::pair<Id, Attendance>>> ListAttendance(Tx& tx, Id meeting_id);
+
+}  // namespace convene::calendar::store
