@@ -5,7 +5,8 @@ namespace convene::calendar::store {
 namespace {
 
 constexpr const char* kGroupCols =
-    "SELECT id, organiser_id, slug, name, timezone, quorum, public, created_at, updated_at FROM groups";
+    "SELECT id, organiser_id, slug, name, timezone, quorum, public, created_at, updated_at FROM "
+    "groups";
 
 Group GroupRow(const Stmt& s) {
   Group g;
@@ -44,9 +45,11 @@ Member MemberRow(const Stmt& s) {
 
 Result<Group> InsertGroup(Tx& tx, Group g) {
   Stmt s = tx.Prepare(
-      "INSERT INTO groups(organiser_id, slug, name, timezone, quorum, public, created_at, updated_at)"
+      "INSERT INTO groups(organiser_id, slug, name, timezone, quorum, public, created_at, "
+      "updated_at)"
       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)");
-  s.BindAll(g.organiser_id, g.slug, g.name, g.timezone, g.quorum, g.is_public ? 1 : 0, g.created_at);
+  s.BindAll(g.organiser_id, g.slug, g.name, g.timezone, g.quorum, g.is_public ? 1 : 0,
+            g.created_at);
   RETURN_IF_ERROR(s.Run());
   g.id = tx.LastInsertId();
   g.updated_at = g.created_at;

@@ -92,6 +92,7 @@ CREATE TABLE meetings (
   venue_id INTEGER NOT NULL REFERENCES venues(id),
   status TEXT NOT NULL DEFAULT 'scheduled' CHECK (status IN ('scheduled','cancelled')),
   sequence INTEGER NOT NULL DEFAULT 0,
+  version INTEGER NOT NULL DEFAULT 1,
   notes TEXT NOT NULL DEFAULT '',
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
@@ -146,7 +147,8 @@ Status Migrate(Db& db) {
     const int current = static_cast<int>(v.Int(0));
     if (current > static_cast<int>(all.size()))
       return Status(Code::kUnavailable, "database " + db.path() + " has schema version " +
-                                            std::to_string(current) + ", newer than this convene (" +
+                                            std::to_string(current) +
+                                            ", newer than this convene (" +
                                             std::to_string(all.size()) + "); upgrade convene");
     if (current == static_cast<int>(all.size())) return Status::Ok();
     RETURN_IF_ERROR(tx.Exec(all[current]));

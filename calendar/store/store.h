@@ -80,6 +80,7 @@ Status UpdateSeries(Tx& tx, const Series& s);
 
 Result<Meeting> InsertMeeting(Tx& tx, Meeting m);
 Result<Meeting> GetMeeting(Tx& tx, Id id);
+// Writes the mutable fields; sequence and updated_at never move backwards; bumps version.
 Status UpdateMeeting(Tx& tx, const Meeting& m);
 // Meetings of the group whose effective start date lies in [from, to] (either may be nullopt),
 // ordered by start.
