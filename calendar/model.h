@@ -60,6 +60,7 @@ struct Member {
   Role role = Role::kMember;
   Delivery delivery = Delivery::kFeed;
   bool unsubscribed = false;  // one-click unsubscribe stops notices, not the feed
+  int64_t links_version = 0;  // bumped to revoke every apology link issued so far
   int64_t created_at = 0;
 };
 

@@ -59,6 +59,66 @@ Result<calendar::Id> AuthenticateApiToken(calendar::store::Tx& tx, const std::st
   return row->organiser_id;
 }
 
+Result<std::string> LinkKey(calendar::store::Tx& tx, const RandomSource& random) {
+  unsigned char raw[32];
+  random(raw, sizeof raw);
+  char hex[65];
+  sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+  return calendar::store::GetOrCreateSecret(tx, "link_key", hex);
+}
+
+namespace {
+void PutId(unsigned char* out, calendar::Id id) {
+  for (int i = 5; i >= 0; --i) {
+    out[i] = static_cast<unsigned char>(id & 0xff);
+    id >>= 8;
+  }
+}
+calendar::Id GetId(const unsigned char* in) {
+  calendar::Id id = 0;
+  for (int i = 0; i < 6; ++i) id = (id << 8) | in[i];
+  return id;
+}
+}  // namespace
+
+std::string ApologyToken(const std::string& link_key, calendar::Id meeting_id,
+                         calendar::Id member_id, int64_t links_version) {
+  unsigned char raw[32];
+  PutId(raw, meeting_id);
+  PutId(raw + 6, member_id);
+  const std::string msg = "apology|" + std::to_string(meeting_id) + "|" +
+                          std::to_string(member_id) + "|" + std::to_string(links_version);
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(link_key.data()),
+                              link_key.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(msg.data()),
+                                msg.size());
+  crypto_auth_hmacsha256_final(&st, mac);
+  std::copy(mac, mac + 20, raw + 12);
+  char out[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+  sodium_bin2base64(out, sizeof out, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  return out;
+}
+
+std::optional<ApologyRef> DecodeApologyToken(const std::string& token) {
+  if (token.size() != 43) return std::nullopt;
+  unsigned char raw[32];
+  size_t len = 0;
+  if (sodium_base642bin(raw, sizeof raw, token.data(), token.size(), nullptr, &len, nullptr,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+      len != 32)
+    return std::nullopt;
+  return ApologyRef{GetId(raw), GetId(raw + 6)};
+}
+
+bool ApologyTokenValid(const std::string& link_key, const std::string& token,
+                       const calendar::Member& member, calendar::Id meeting_id) {
+  auto ref = DecodeApologyToken(token);
+  if (!ref || ref->member_id != member.id || ref->meeting_id != meeting_id) return false;
+  return SecretsEqual(token, ApologyToken(link_key, meeting_id, member.id, member.links_version));
+}
+
 Status ValidatePassword(const std::string& password) {
   size_t chars = 0;
   for (unsigned char c : password)

@@ -36,6 +36,24 @@ Result<std::string> IssueToken(calendar::store::Tx& tx, const RandomSource& rand
 Result<calendar::Id> AuthenticateApiToken(calendar::store::Tx& tx, const std::string& token,
                                           int64_t now);
 
+// Apology links: /apologies/{token} for one member and one meeting. The token is 32 bytes,
+// base64url: the meeting id and member id (6 bytes each) and a 20-byte HMAC-SHA-256 (keyed by
+// the server's link key, over both ids and the member's links_version). So links can be put in
+// feeds and mails without storing one row per (member, meeting), the same link comes out every
+// time (feeds stay byte-identical), and bumping links_version revokes all of a member's links.
+struct ApologyRef {
+  calendar::Id meeting_id = 0;
+  calendar::Id member_id = 0;
+};
+// The link key (32 random bytes, hex), created on first use.
+Result<std::string> LinkKey(calendar::store::Tx& tx, const RandomSource& random);
+std::string ApologyToken(const std::string& link_key, calendar::Id meeting_id,
+                         calendar::Id member_id, int64_t links_version);
+// Decodes the ids; the caller then loads the member and checks with ApologyToken (constant time).
+std::optional<ApologyRef> DecodeApologyToken(const std::string& token);
+bool ApologyTokenValid(const std::string& link_key, const std::string& token,
+                       const calendar::Member& member, calendar::Id meeting_id);
+
 // Argon2id. Passwords must be 12..128 characters (ASVS 2.1: no composition rules).
 Status ValidatePassword(const std::string& password);
 Result<std::string> HashPassword(const std::string& password);

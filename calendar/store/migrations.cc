@@ -63,6 +63,7 @@ CREATE TABLE members (
   role TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('member','chair','organiser')),
   delivery TEXT NOT NULL DEFAULT 'feed' CHECK (delivery IN ('feed','invitations')),
   unsubscribed INTEGER NOT NULL DEFAULT 0,
+  links_version INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL,
   UNIQUE (group_id, email)
 );
@@ -129,6 +130,10 @@ CREATE TABLE meta (
   value INTEGER NOT NULL
 );
 INSERT INTO meta(key, value) VALUES ('revision', 0), ('revision_at', 0);
+CREATE TABLE secrets (
+  name TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+);
 )sql",
   };
   return kMigrations;

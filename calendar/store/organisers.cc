@@ -18,6 +18,17 @@ Status BumpRevision(Tx& tx, int64_t now) {
       .Run();
 }
 
+Result<std::string> GetOrCreateSecret(Tx& tx, const std::string& name, const std::string& fresh) {
+  RETURN_IF_ERROR(
+      tx.Prepare("INSERT INTO secrets(name, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING")
+          .BindAll(name, fresh)
+          .Run());
+  Stmt s = tx.Prepare("SELECT value FROM secrets WHERE name=?1");
+  s.BindAll(name);
+  if (!s.Step()) return s.status().ok() ? Internal("secret missing") : s.status();
+  return s.Text(0);
+}
+
 namespace {
 Organiser OrganiserRow(const Stmt& s) { return Organiser{s.Int(0), s.Text(1), s.Text(2)}; }
 }  // namespace
