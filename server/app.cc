@@ -20,6 +20,13 @@ Result<std::unique_ptr<App>> App::Create(Config config, Clock clock, RandomSourc
   std::unique_ptr<App> app(
       new App(std::move(config), std::move(db), std::move(clock), std::move(random)));
   const Config& c = app->config_;
+  RETURN_IF_ERROR(app->ops_->LoadKeys());
+  LoginLimits limits;
+  limits.failures_per_email = c.login_failures_per_email;
+  limits.failures_per_address = c.login_failures_per_address;
+  limits.window_seconds = c.login_window_seconds;
+  limits.session_seconds = int64_t{c.session_hours} * 3600;
+  app->ops_->set_login_limits(limits);
   const int threads = c.threads;
   app->http_.new_task_queue = [threads] {
     return new httplib::ThreadPool(static_cast<size_t>(threads));

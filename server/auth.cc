@@ -146,4 +146,18 @@ bool SecretsEqual(const std::string& a, const std::string& b) {
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+std::string FormToken(const std::string& key, const std::string& purpose,
+                      const std::string& secret) {
+  const std::string msg = purpose + "|" + secret;
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(msg.data()),
+                                msg.size());
+  crypto_auth_hmacsha256_final(&st, mac);
+  char out[sodium_base64_ENCODED_LEN(sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+  sodium_bin2base64(out, sizeof out, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  return out;
+}
+
 }  // namespace convene::server

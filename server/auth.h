@@ -62,4 +62,10 @@ bool VerifyPassword(const std::string& hash, const std::string& password);
 // Constant-time comparison of two strings (CSRF tokens).
 bool SecretsEqual(const std::string& a, const std::string& b);
 
+// An anti-CSRF form token: base64url(HMAC-SHA-256(key, purpose "|" secret)), e.g. purpose
+// "session" and the session token's hash, so the token needs no storage, differs per session and
+// dies with it. Compare with SecretsEqual.
+std::string FormToken(const std::string& key, const std::string& purpose,
+                      const std::string& secret);
+
 }  // namespace convene::server

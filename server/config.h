@@ -41,6 +41,14 @@ struct Config {
   int write_timeout_s = 5;
   // Largest request body accepted (413 above). Chunked bodies are refused with 411.
   size_t max_body_bytes = 1 << 20;
+  // Organiser login throttling (ASVS V2.2.1): failed logins within the window, per email address
+  // and per client address (the TCP peer, never a header: behind nginx every client shares the
+  // proxy's address, so that limit is higher), after which logins answer 429.
+  int login_failures_per_email = 5;
+  int login_failures_per_address = 20;
+  int login_window_seconds = 15 * 60;
+  // Organiser sessions end this long after login (and on logout or a password change).
+  int session_hours = 12;
   // Feed refresh hint (REFRESH-INTERVAL / X-PUBLISHED-TTL), minutes.
   int feed_refresh_minutes = 60;
   // Cookie `Secure` flag: on when base_url is https.

@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "server/pages.h"
+
 namespace convene::server {
 
 int HttpStatus(Code code) {
@@ -87,12 +89,12 @@ thread_local std::chrono::steady_clock::time_point t_request_start;
 
 bool IsApi(const httplib::Request& req) { return req.path.rfind("/api/", 0) == 0; }
 
+// API, feeds and health checks answer JSON errors; every other path is a page (HTML).
 void Refuse(const httplib::Request& req, httplib::Response& res, const Status& st) {
-  if (IsApi(req) || req.path.rfind("/feeds/", 0) == 0) {
+  if (IsApi(req) || req.path.rfind("/feeds/", 0) == 0 || req.path == "/healthz") {
     SendError(res, st);
   } else {
-    res.status = HttpStatus(st.code());
-    res.set_content(st.message() + "\n", "text/plain; charset=utf-8");
+    pages::SendErrorPage(res, st);
   }
 }
 

@@ -3,6 +3,7 @@
 //   convene serve --db PATH --listen HOST:PORT --base-url URL [--smtp URL | --spool DIR]
 //                 [--notice-delay SECONDS] [--config FILE]
 //   convene admin token --db PATH --organiser EMAIL [--name NAME]
+//   convene admin password --db PATH --organiser EMAIL     (the password: first line of stdin)
 //   convene demo --db PATH
 //
 // Every serve option also comes from CONVENE_<NAME> (e.g. CONVENE_BASE_URL) or the config file.
@@ -14,6 +15,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 #include <thread>
 
 #include "server/app.h"
@@ -116,6 +118,14 @@ int main(int argc, char** argv) {
   token->add_option("--organiser", organiser, "the organiser's email")->required();
   token->add_option("--name", name, "the organiser's name");
 
+  auto* password = admin->add_subcommand(
+      "password", "set an organiser's web login password, read from stdin (created if missing)");
+  std::string password_db, password_organiser;
+  password->add_option("--db", password_db, "SQLite database file")
+      ->required()
+      ->envname("CONVENE_DB");
+  password->add_option("--organiser", password_organiser, "the organiser's email")->required();
+
   auto* demo = cli.add_subcommand("demo", "load the sample group of shared/seed into the database");
   std::string demo_db;
   demo->add_option("--db", demo_db, "SQLite database file")->required()->envname("CONVENE_DB");
@@ -151,6 +161,19 @@ int main(int argc, char** argv) {
     auto t = (*app)->ops().IssueApiToken(organiser, name);
     if (!t.ok()) return Fail(t.status().message());
     std::printf("%s\n", t->c_str());
+    return 0;
+  }
+  if (*password) {
+    std::string secret;
+    if (!std::getline(std::cin, secret) && secret.empty())
+      return Fail(
+          "no password on stdin (e.g. printf '%s\\n' \"$PW\" | convene admin password ...)");
+    if (!secret.empty() && secret.back() == '\r') secret.pop_back();
+    auto app = open_ops(password_db);
+    if (!app.ok()) return Fail(app.status().message());
+    if (Status st = (*app)->ops().SetPassword(password_organiser, secret); !st.ok())
+      return Fail(st.message());
+    std::fprintf(stderr, "convene: password set for %s\n", password_organiser.c_str());
     return 0;
   }
   if (*demo) {

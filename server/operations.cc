@@ -577,6 +577,11 @@ Result<MeetingChanged> Operations::ChangeMeeting(Id organiser, Id meeting_id,
   ASSIGN_OR_RETURN(after, st::GetMeeting(tx, after.id));
   change.before = before;
   change.after = after;
+  if (patch.dry_run) {  // PreviewChange: the Tx rolls back when it goes out of scope
+    ASSIGN_OR_RETURN(out.view, LoadView(tx, after));
+    out.changed = true;
+    return out;
+  }
   RETURN_IF_ERROR(Changed(tx, change, now));
   ASSIGN_OR_RETURN(out.view, LoadView(tx, after));
   RETURN_IF_ERROR(Commit(tx));

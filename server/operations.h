@@ -6,7 +6,8 @@
 // was. Access control lives here too: an organiser reaches only their own groups, venues and
 // meetings; anything else answers NotFound, exactly as if it did not exist.
 //
-// Threads: an Operations object is shared by all request threads; it holds no mutable state.
+// Threads: an Operations object is shared by all request threads. Its setters and LoadKeys()
+// run once at start-up, before the first request; after that it holds no mutable state.
 #pragma once
 
 #include <functional>
@@ -66,6 +67,8 @@ struct MeetingPatch {
   std::optional<std::string> status;  // cancelled | scheduled
   std::optional<std::string> notes;
   bool force = false;
+  // Validate and compute the change, then roll it back: no write, no notice (PreviewChange).
+  bool dry_run = false;
 };
 struct PresenterInput {
   std::string name, topic;
@@ -118,7 +121,8 @@ struct MeetingChange {
     kPresenterAdded,
     kPresenterRemoved,
     kApologies,
-    kNotes
+    kNotes,
+    kApologiesWithdrawn
   };
   std::vector<Kind> kinds;
   calendar::Meeting before;
@@ -128,6 +132,77 @@ struct MeetingChange {
 };
 // Called inside the write transaction (so queued notices commit with the change).
 using ChangeHook = std::function<Status(calendar::store::Tx&, const MeetingChange&, int64_t now)>;
+
+// ---- organiser sessions (operations_sessions.cc) ----
+struct LoginLimits {
+  int failures_per_email = 5;     // failed logins per email address in the window -> refused
+  int failures_per_address = 20;  // per client address (a proxy in front shares one address)
+  int64_t window_seconds = 15 * 60;
+  int64_t session_seconds = 12 * 3600;  // absolute session lifetime
+};
+struct Session {
+  std::string token;  // the cookie value: shown once, stored as its hash
+  calendar::Organiser organiser;
+  int64_t expires_at = 0;
+};
+
+// ---- the member's own pages, reached by capability links (operations_members.cc) ----
+struct MemberMeeting {
+  MeetingView view;
+  std::string apology_token;  // for /apologies/{token}
+  bool apologised = false;
+  std::string reason;
+  bool open = false;  // apologies can still be sent or withdrawn (scheduled, not yet started)
+};
+struct MemberHome {
+  calendar::Member member;
+  calendar::Group group;
+  std::vector<MemberMeeting> upcoming;
+  int live_feed_links = 0;
+};
+struct ApologyPage {
+  calendar::Member member;
+  MemberMeeting meeting;
+  bool changed = false;  // this call wrote something (a repeat POST does not)
+};
+
+// ---- public pages (operations_public.cc): public groups only ----
+struct GroupPage {
+  calendar::Group group;
+  std::vector<MeetingView> upcoming;
+};
+struct VenuePage {
+  calendar::Venue venue;
+  std::vector<MeetingView> upcoming;  // meetings of public groups only
+};
+
+// ---- organiser pages (operations_organise.cc) ----
+struct Recipient {
+  std::string name;
+  std::string email;
+  std::string how;  // what they will get, in words
+};
+struct ChangePreview {
+  MeetingView before;
+  MeetingView after;
+  std::string etag;  // of `before`: the confirm form sends it as If-Match
+  bool changed = false;
+  std::vector<Warning> warnings;
+  std::optional<Status> blocked;  // e.g. a venue clash, which "force" may override
+  std::vector<Recipient> told;
+  std::vector<Recipient> not_told;
+};
+struct MinutesPerson {
+  std::string name;
+  std::string organisation;
+  std::string topic;  // presenters only
+};
+struct MinutesHeader {
+  MeetingView meeting;
+  std::string heading;  // MINUTES OF ... MEETING HELD ON MONDAY 15 MARCH 2010 AT PREMISES OF ...
+  bool register_taken = false;  // false: "In attendance" lists the members expected
+  std::vector<MinutesPerson> attendance, apologies, presenting;
+};
 
 class Operations {
  public:
@@ -143,6 +218,48 @@ class Operations {
   Result<calendar::Organiser> EnsureOrganiser(const std::string& email, const std::string& name);
   Result<std::string> IssueApiToken(const std::string& email, const std::string& name);
   Result<Id> Authenticate(const std::string& bearer_token);
+
+  // Loads (creating on first use) the server keys: the apology link key and the form key.
+  // Called once by App::Create before any request; the keys never change afterwards.
+  Status LoadKeys();
+  const std::string& link_key() const { return link_key_; }
+  // The anti-CSRF token of a form bound to `secret` (a session token, a capability token).
+  std::string FormToken(const std::string& purpose, const std::string& secret) const;
+
+  // ---- organiser login (operations_sessions.cc) ----
+  void set_login_limits(LoginLimits limits) { limits_ = limits; }
+  // Sets the password (ValidatePassword) of the organiser, created if missing.
+  Status SetPassword(const std::string& email, const std::string& password);
+  // Checks the password and opens a new session. kRateLimited when the email or the client
+  // address has too many recent failures (checked before the password, so guessing stops);
+  // kUnauthenticated for a wrong email or password (the same message for both).
+  Result<Session> Login(const std::string& email, const std::string& password,
+                        const std::string& client_address);
+  // The organiser of a live session, or kUnauthenticated.
+  Result<calendar::Organiser> AuthenticateSession(const std::string& session_token);
+  // Ends the session (idempotent).
+  Status Logout(const std::string& session_token);
+
+  // ---- members, by their personal page link (operations_members.cc) ----
+  // kNotFound for an unknown, replaced or revoked link.
+  Result<MemberHome> MemberByPage(const std::string& page_token);
+  // Replaces the member's calendar feed link: every earlier one stops working. Returns the new
+  // feed token (shown once: only its hash is kept).
+  Result<std::string> NewFeedLink(const std::string& page_token);
+  // choice: "feed" | "invitations" (and notices on) | "none" (unsubscribed from notices).
+  Status SetNotices(const std::string& page_token, const std::string& choice);
+  // Apology links (auth.h ApologyToken): kNotFound when invalid or revoked.
+  Result<ApologyPage> ApologyByLink(const std::string& apology_token);
+  // Records the member's apologies (idempotent: a repeat changes and sends nothing). Closed
+  // (kConflict "apologies_closed") once the meeting has started or when it is cancelled.
+  Result<ApologyPage> SendApologies(const std::string& apology_token, const std::string& reason);
+  // Withdraws them, until the meeting starts (idempotent).
+  Result<ApologyPage> WithdrawApologies(const std::string& apology_token);
+
+  // ---- public pages (operations_public.cc): a private group answers kNotFound ----
+  Result<GroupPage> PublicGroup(const std::string& slug);
+  Result<MeetingView> PublicMeeting(Id meeting_id);
+  Result<VenuePage> PublicVenue(Id venue_id);
 
   // ---- venues ----
   Result<calendar::Venue> CreateVenue(Id organiser, const VenueInput& in);
@@ -177,6 +294,20 @@ class Operations {
   Result<std::vector<calendar::Busy>> VenueBusy(Id organiser, Id venue_id, const std::string& from,
                                                 const std::string& to);
 
+  // ---- organiser pages (operations_organise.cc) ----
+  // Meetings of the group from today (in its zone) on.
+  Result<std::vector<MeetingView>> UpcomingMeetings(Id organiser, const std::string& slug);
+  // A new personal page link for the member (earlier ones stop working): the member and the
+  // page token (shown once); feed_token stays empty.
+  Result<MemberCreated> NewMemberPageLink(Id organiser, Id member_id);
+  // What ChangeMeeting would do, and who would be told what, without writing anything.
+  Result<ChangePreview> PreviewChange(Id organiser, Id meeting_id, MeetingPatch patch);
+  // The register in one go: `present` are present; every other member is absent, except those
+  // who sent apologies (they stay "apologies").
+  Status SetRegister(Id organiser, Id meeting_id, const std::vector<Id>& present);
+  // The minutes header in the shape of shared/seed's minutes.
+  Result<MinutesHeader> Minutes(Id organiser, Id meeting_id);
+
   // ETags of changeable objects (strong, quoted).
   static std::string MeetingETag(const calendar::Meeting& m);
   static std::string VenueETag(const calendar::Venue& v);
@@ -194,6 +325,14 @@ class Operations {
                                               int duration, Id self);
   Status Commit(calendar::store::Tx& tx);
   Status Changed(calendar::store::Tx& tx, const MeetingChange& change, int64_t now);
+  // The member page link's member, or kNotFound.
+  Result<calendar::Member> PageMember(calendar::store::Tx& tx, const std::string& page_token);
+  // Loads the member and meeting of an apology link and checks its signature.
+  Result<ApologyPage> LoadApology(calendar::store::Tx& tx, const std::string& apology_token);
+  Result<MemberMeeting> LoadMemberMeeting(calendar::store::Tx& tx, const calendar::Member& member,
+                                          const calendar::Meeting& m);
+  // True while the meeting is scheduled and has not started.
+  Result<bool> Open(const MeetingView& v) const;
 
   calendar::store::Db& db_;
   Clock clock_;
@@ -201,6 +340,9 @@ class Operations {
   std::string base_url_;
   ChangeHook change_hook_;
   std::function<void()> after_commit_;
+  LoginLimits limits_;
+  std::string link_key_;
+  std::string form_key_;
 };
 
 }  // namespace convene::server

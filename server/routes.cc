@@ -1,10 +1,11 @@
-// Every URL of convene -> its handler: the map of the API. Feed, page and outbox routes are
-// added below as their modules land.
+// Every URL of convene -> its handler: the map of the API and of the pages. Feed and outbox
+// routes are added below as their modules land.
 #include <spdlog/spdlog.h>
 
 #include "server/api_handlers.h"
 #include "server/app.h"
 #include "server/http_util.h"
+#include "server/page_handlers.h"
 
 namespace convene::server {
 namespace {
@@ -17,7 +18,8 @@ struct ApiRoute {
   api::Handler handler;
 };
 
-// Organiser API: every route needs a Bearer token (or, once pages land, a session + CSRF).
+// Organiser API: every route needs a Bearer token, or a page session cookie plus its form token
+// in X-CSRF-Token (docs/api.md Conventions).
 const ApiRoute kApiRoutes[] = {
     {Method::kPost, R"(/api/v1/venues)", api::CreateVenue},
     {Method::kGet, R"(/api/v1/venues)", api::ListVenues},
@@ -39,6 +41,73 @@ const ApiRoute kApiRoutes[] = {
     {Method::kGet, R"(/api/v1/meetings/(\d+)/attendance)", api::GetAttendance},
     {Method::kPut, R"(/api/v1/meetings/(\d+)/attendance/(\d+))", api::PutAttendance},
 };
+
+// Capability tokens in paths: 43 characters of base64url.
+#define TOKEN "([A-Za-z0-9_-]{43})"
+#define SLUG "([a-z0-9-]{1,40})"
+
+// Pages anyone may open (the capability in a member's path is checked by the handler).
+struct PageRoute {
+  Method method;
+  const char* pattern;
+  pages::PageHandler handler;
+};
+const PageRoute kPageRoutes[] = {
+    {Method::kGet, R"(/)", pages::Home},
+    {Method::kGet, "/groups/" SLUG, pages::GroupPage},
+    {Method::kGet, R"(/meetings/(\d+))", pages::MeetingPage},
+    {Method::kGet, R"(/venues/(\d+))", pages::VenuePage},
+    {Method::kGet, R"(/login)", pages::LoginForm},
+    {Method::kPost, R"(/login)", pages::LoginSubmit},
+    {Method::kPost, R"(/logout)", pages::Logout},
+    {Method::kGet, "/m/" TOKEN, pages::MemberHome},
+    {Method::kPost, "/m/" TOKEN "/feed-link", pages::MemberFeedLink},
+    {Method::kPost, "/m/" TOKEN "/notices", pages::MemberNotices},
+    {Method::kGet, "/apologies/" TOKEN, pages::ApologyForm},
+    {Method::kPost, "/apologies/" TOKEN, pages::ApologySend},
+    {Method::kPost, "/apologies/" TOKEN "/withdraw", pages::ApologyWithdraw},
+};
+
+// Organiser pages: a session cookie; every POST also needs the session's form token.
+struct OrganiserRoute {
+  Method method;
+  const char* pattern;
+  pages::OrganiserHandler handler;
+};
+const OrganiserRoute kOrganiserRoutes[] = {
+    {Method::kGet, R"(/organise)", pages::Dashboard},
+    {Method::kGet, R"(/organise/venues)", pages::Venues},
+    {Method::kPost, R"(/organise/venues)", pages::CreateVenue},
+    {Method::kGet, "/organise/groups/" SLUG, pages::OrganiseGroup},
+    {Method::kPost, "/organise/groups/" SLUG "/series", pages::CreateSeries},
+    {Method::kGet, "/organise/groups/" SLUG "/members", pages::Members},
+    {Method::kPost, "/organise/groups/" SLUG "/members", pages::AddMember},
+    {Method::kPost, R"(/organise/members/(\d+)/link)", pages::MemberLink},
+    {Method::kGet, R"(/organise/meetings/(\d+))", pages::OrganiseMeeting},
+    {Method::kPost, R"(/organise/meetings/(\d+)/preview)", pages::PreviewChange},
+    {Method::kPost, R"(/organise/meetings/(\d+)/change)", pages::ConfirmChange},
+    {Method::kPost, R"(/organise/meetings/(\d+)/presenters)", pages::AddPresenter},
+    {Method::kPost, R"(/organise/meetings/(\d+)/presenters/(\d+)/delete)", pages::RemovePresenter},
+    {Method::kGet, R"(/organise/meetings/(\d+)/register)", pages::Register},
+    {Method::kPost, R"(/organise/meetings/(\d+)/register)", pages::SaveRegister},
+    {Method::kGet, R"(/organise/meetings/(\d+)/minutes)", pages::MinutesPage},
+};
+
+#undef TOKEN
+#undef SLUG
+
+// The organiser of an API request: a Bearer token, else a page session whose form token comes
+// in X-CSRF-Token (403 when it is missing or wrong).
+Result<calendar::Id> ApiOrganiser(App& app, const httplib::Request& req) {
+  const std::string bearer = BearerToken(req);
+  if (!bearer.empty() || !req.has_header("Cookie")) return app.ops().Authenticate(bearer);
+  auto viewer = pages::SessionViewer(app, req);
+  if (!viewer.ok()) return app.ops().Authenticate(bearer);
+  if (!SecretsEqual(req.get_header_value("X-CSRF-Token"), viewer->csrf))
+    return Status(Code::kPermissionDenied,
+                  "a session needs its form token in X-CSRF-Token (or use a Bearer token)");
+  return viewer->organiser.id;
+}
 
 void Add(httplib::Server& http, Method m, const char* pattern, httplib::Server::Handler h) {
   switch (m) {
@@ -67,7 +136,7 @@ void RegisterRoutes(App& app) {
   for (const ApiRoute& r : kApiRoutes) {
     api::Handler h = r.handler;
     Add(http, r.method, r.pattern, [&app, h](const httplib::Request& req, httplib::Response& res) {
-      auto organiser = app.ops().Authenticate(BearerToken(req));
+      auto organiser = ApiOrganiser(app, req);
       if (!organiser.ok()) {
         SendError(res, organiser.status());
         return;
@@ -75,6 +144,37 @@ void RegisterRoutes(App& app) {
       h(app, *organiser, req, res);
     });
   }
+
+  for (const PageRoute& r : kPageRoutes) {
+    pages::PageHandler h = r.handler;
+    Add(http, r.method, r.pattern,
+        [&app, h](const httplib::Request& req, httplib::Response& res) { h(app, req, res); });
+  }
+  for (const OrganiserRoute& r : kOrganiserRoutes) {
+    pages::OrganiserHandler h = r.handler;
+    const bool post = r.method == Method::kPost;
+    Add(http, r.method, r.pattern,
+        [&app, h, post](const httplib::Request& req, httplib::Response& res) {
+          auto viewer = pages::SessionViewer(app, req);
+          if (!viewer.ok()) {
+            if (!post) return pages::SeeOther(res, "/login?next=" + pages::UrlEncode(req.path));
+            return pages::SendErrorPage(res, viewer.status());
+          }
+          if (post && !SecretsEqual(pages::Form(req).Get("csrf"), viewer->csrf))
+            return pages::SendErrorPage(
+                res, Status(Code::kPermissionDenied, "the form had expired"), req.path);
+          h(app, *viewer, req, res);
+        });
+  }
+  // The minutes header as markdown: a page session or a Bearer token.
+  http.Get(R"(/meetings/(\d+)/minutes\.md)",
+           [&app](const httplib::Request& req, httplib::Response& res) {
+             auto viewer = pages::SessionViewer(app, req);
+             if (viewer.ok()) return pages::MinutesMarkdown(app, viewer->organiser.id, req, res);
+             auto organiser = app.ops().Authenticate(BearerToken(req));
+             if (!organiser.ok()) return pages::SendErrorPage(res, organiser.status());
+             pages::MinutesMarkdown(app, *organiser, req, res);
+           });
 
   http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     SendJson(res, 200, {{"status", "ok"}});

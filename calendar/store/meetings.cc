@@ -247,4 +247,10 @@ Result<std::vector<std::pair<Id, Attendance>>> ListAttendance(Tx& tx, Id meeting
   return out;
 }
 
+Status ClearAttendance(Tx& tx, Id meeting_id, Id member_id) {
+  return tx.Prepare("DELETE FROM attendance WHERE meeting_id=?1 AND member_id=?2")
+      .BindAll(meeting_id, member_id)
+      .Run();
+}
+
 }  // namespace convene::calendar::store

@@ -135,6 +135,15 @@ CREATE TABLE secrets (
   value BLOB NOT NULL
 );
 )sql",
+      // 2: failed organiser logins, for throttling (ASVS V2.2.1). One row per failure, keyed
+      // "email:<address>" and "addr:<peer address>"; rows older than the window are pruned.
+      R"sql(
+CREATE TABLE login_failures (
+  key TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE INDEX login_failures_key_at ON login_failures(key, at);
+)sql",
   };
   return kMigrations;
 }

@@ -54,6 +54,15 @@ Status RevokeToken(Tx& tx, const std::string& hash, int64_t now);
 // Revokes every live token of `kind` held by the member.
 Status RevokeMemberTokens(Tx& tx, Id member_id, const std::string& kind, int64_t now);
 
+// ---- organiser sessions and login throttling (sessions.cc) ----
+// Failures recorded under `key` at or after `since`.
+Result<int> CountLoginFailures(Tx& tx, const std::string& key, int64_t since);
+// Records one failure and prunes every row older than `prune_before`.
+Status RecordLoginFailure(Tx& tx, const std::string& key, int64_t now, int64_t prune_before);
+Status ClearLoginFailures(Tx& tx, const std::string& key);
+// The live tokens of `kind` held by the member (the feed links a member page offers to replace).
+Result<int> CountMemberTokens(Tx& tx, Id member_id, const std::string& kind, int64_t now);
+
 // ---- venues ----
 Result<Venue> InsertVenue(Tx& tx, Venue v);
 Result<Venue> GetVenue(Tx& tx, Id id);
@@ -109,5 +118,7 @@ Result<std::vector<Apology>> ListApologies(Tx& tx, Id meeting_id);
 Status SetAttendance(Tx& tx, Id meeting_id, Id member_id, Attendance status, int64_t now);
 // (member_id, present|absent) as marked on the day.
 Result<std::vector<std::pair<Id, Attendance>>> ListAttendance(Tx& tx, Id meeting_id);
+// Forgets the register entry (the member is then expected, or has apologies).
+Status ClearAttendance(Tx& tx, Id meeting_id, Id member_id);
 
 }  // namespace convene::calendar::store

@@ -1,0 +1,32 @@
+// Login throttling rows and member token counts.
+#include "calendar/store/store.h"
+
+namespace convene::calendar::store {
+
+Result<int> CountLoginFailures(Tx& tx, const std::string& key, int64_t since) {
+  Stmt s = tx.Prepare("SELECT count(*) FROM login_failures WHERE key=?1 AND at >= ?2");
+  s.BindAll(key, since);
+  if (!s.Step()) return s.status().ok() ? Internal("count failed") : s.status();
+  return static_cast<int>(s.Int(0));
+}
+
+Status RecordLoginFailure(Tx& tx, const std::string& key, int64_t now, int64_t prune_before) {
+  RETURN_IF_ERROR(
+      tx.Prepare("DELETE FROM login_failures WHERE at < ?1").BindAll(prune_before).Run());
+  return tx.Prepare("INSERT INTO login_failures(key, at) VALUES (?1, ?2)").BindAll(key, now).Run();
+}
+
+Status ClearLoginFailures(Tx& tx, const std::string& key) {
+  return tx.Prepare("DELETE FROM login_failures WHERE key=?1").BindAll(key).Run();
+}
+
+Result<int> CountMemberTokens(Tx& tx, Id member_id, const std::string& kind, int64_t now) {
+  Stmt s = tx.Prepare(
+      "SELECT count(*) FROM tokens WHERE member_id=?1 AND kind=?2 AND revoked_at IS NULL"
+      " AND (expires_at IS NULL OR expires_at > ?3)");
+  s.BindAll(member_id, kind, now);
+  if (!s.Step()) return s.status().ok() ? Internal("count failed") : s.status();
+  return static_cast<int>(s.Int(0));
+}
+
+}  // namespace convene::calendar::store

@@ -1,0 +1,136 @@
+// The member's pages: /m/{page token} (meetings, calendar link, notices) and
+// /apologies/{apology token}. GET only shows; each POST carries a form token bound to the link.
+#include "server/page_handlers.h"
+
+namespace convene::server::pages {
+
+using nlohmann::json;
+
+namespace {
+
+std::string Webcal(const std::string& url) {
+  for (const char* scheme : {"https://", "http://"})
+    if (url.rfind(scheme, 0) == 0) return "webcal://" + url.substr(std::string(scheme).size());
+  return url;
+}
+
+json MemberMeetingModel(const MemberMeeting& mm) {
+  json j = MeetingModel(mm.view);
+  j["apologised"] = mm.apologised;
+  j["open"] = mm.open;
+  j["apology_token"] = mm.apology_token;
+  if (!mm.reason.empty()) j["reason"] = mm.reason;
+  return j;
+}
+
+void SendMemberHome(App& app, httplib::Response& res, const std::string& token,
+                    const server::MemberHome& h, const json& extra) {
+  json meetings = json::array();
+  for (const MemberMeeting& mm : h.upcoming) meetings.push_back(MemberMeetingModel(mm));
+  const calendar::Member& m = h.member;
+  json data = {
+      {"member", {{"name", m.name}}},
+      {"group", {{"name", h.group.name}}},
+      {"meetings", meetings},
+      {"token", token},
+      {"csrf", app.ops().FormToken("member", token)},
+      {"has_feed", h.live_feed_links > 0},
+      {"choice_feed", !m.unsubscribed && m.delivery == calendar::Delivery::kFeed},
+      {"choice_invitations", !m.unsubscribed && m.delivery == calendar::Delivery::kInvitations},
+      {"choice_none", m.unsubscribed}};
+  data.update(extra);
+  SendPage(res, 200, "member.mustache", h.group.name + ": your meetings", data, Privacy::kPrivate);
+}
+
+bool FormTokenOk(App& app, const httplib::Request& req, const char* purpose,
+                 const std::string& capability) {
+  return SecretsEqual(Form(req).Get("csrf"), app.ops().FormToken(purpose, capability));
+}
+
+const Status kExpiredForm(Code::kPermissionDenied, "the form had expired");
+
+}  // namespace
+
+void MemberHome(App& app, const httplib::Request& req, httplib::Response& res) {
+  const std::string token = req.matches[1];
+  auto h = app.ops().MemberByPage(token);
+  if (!h.ok()) return SendErrorPage(res, h.status());
+  json extra = json::object();
+  if (Form(req).Get("saved") == "1") extra["notice"] = "Your choice is saved.";
+  SendMemberHome(app, res, token, *h, extra);
+}
+
+void MemberFeedLink(App& app, const httplib::Request& req, httplib::Response& res) {
+  const std::string token = req.matches[1];
+  if (!FormTokenOk(app, req, "member", token))
+    return SendErrorPage(res, kExpiredForm, "/m/" + token);
+  auto feed = app.ops().NewFeedLink(token);
+  if (!feed.ok()) return SendErrorPage(res, feed.status());
+  auto h = app.ops().MemberByPage(token);
+  if (!h.ok()) return SendErrorPage(res, h.status());
+  const std::string url = app.config().base_url + "/feeds/members/" + *feed + ".ics";
+  SendMemberHome(app, res, token, *h, {{"feed", {{"https", url}, {"webcal", Webcal(url)}}}});
+}
+
+void MemberNotices(App& app, const httplib::Request& req, httplib::Response& res) {
+  const std::string token = req.matches[1];
+  if (!FormTokenOk(app, req, "member", token))
+    return SendErrorPage(res, kExpiredForm, "/m/" + token);
+  if (Status st = app.ops().SetNotices(token, Form(req).Get("choice")); !st.ok())
+    return SendErrorPage(res, st, "/m/" + token);
+  SeeOther(res, "/m/" + token + "?saved=1");
+}
+
+namespace {
+
+void SendApologyPage(App& app, const httplib::Request& req, httplib::Response& res,
+                     const std::string& token, const ApologyPage& page) {
+  const MemberMeeting& mm = page.meeting;
+  const std::string done = Form(req).Get("done");
+  json data = {{"member", {{"name", page.member.name}}},
+               {"group", {{"name", mm.view.group.name}}},
+               {"meeting", MeetingModel(mm.view)},
+               {"apologised", mm.apologised},
+               {"open", mm.open},
+               {"token", token},
+               {"csrf", app.ops().FormToken("apology", token)},
+               {"done_sent", done == "sent" && mm.apologised},
+               {"done_withdrawn", done == "withdrawn" && !mm.apologised}};
+  if (!mm.reason.empty()) data["reason"] = mm.reason;
+  if (!mm.open)
+    data["closed"] = mm.view.meeting.status == calendar::MeetingStatus::kCancelled
+                         ? "This meeting has been cancelled: no apologies are needed."
+                         : "This meeting has started, so apologies can no longer be sent or "
+                           "withdrawn online. Please tell the organiser.";
+  SendPage(res, 200, "apology.mustache", "Apologies for " + HumanDate(mm.view.meeting.start.date),
+           data, Privacy::kPrivate);
+}
+
+}  // namespace
+
+void ApologyForm(App& app, const httplib::Request& req, httplib::Response& res) {
+  const std::string token = req.matches[1];
+  auto page = app.ops().ApologyByLink(token);
+  if (!page.ok()) return SendErrorPage(res, page.status());
+  SendApologyPage(app, req, res, token, *page);
+}
+
+void ApologySend(App& app, const httplib::Request& req, httplib::Response& res) {
+  const std::string token = req.matches[1];
+  if (!FormTokenOk(app, req, "apology", token))
+    return SendErrorPage(res, kExpiredForm, "/apologies/" + token);
+  auto page = app.ops().SendApologies(token, Form(req).Get("reason"));
+  if (!page.ok()) return SendErrorPage(res, page.status(), "/apologies/" + token);
+  SeeOther(res, "/apologies/" + token + (page->changed ? "?done=sent" : ""));
+}
+
+void ApologyWithdraw(App& app, const httplib::Request& req, httplib::Response& res) {
+  const std::string token = req.matches[1];
+  if (!FormTokenOk(app, req, "apology", token))
+    return SendErrorPage(res, kExpiredForm, "/apologies/" + token);
+  auto page = app.ops().WithdrawApologies(token);
+  if (!page.ok()) return SendErrorPage(res, page.status(), "/apologies/" + token);
+  SeeOther(res, "/apologies/" + token + (page->changed ? "?done=withdrawn" : ""));
+}
+
+}  // namespace convene::server::pages

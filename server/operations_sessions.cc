@@ -1,0 +1,151 @@
+// Organiser passwords, login sessions with throttling, server keys and form tokens.
+#include <sodium.h>
+
+#include <semaphore>
+
+#include "server/operations.h"
+
+namespace convene::server {
+
+using namespace calendar;  // NOLINT: the domain vocabulary
+namespace st = calendar::store;
+
+namespace {
+
+// Argon2id (interactive) needs 64 MiB and ~0.1 s per check: at most two at once, so a burst of
+// logins cannot take the memory of every worker thread.
+std::counting_semaphore<2> g_password_checks(2);
+
+struct PasswordCheckSlot {
+  PasswordCheckSlot() { g_password_checks.acquire(); }
+  ~PasswordCheckSlot() { g_password_checks.release(); }
+};
+
+// A hash to verify against when the email is unknown, so both failures cost the same time.
+const std::string& DummyHash() {
+  static const std::string hash = [] {
+    auto h = HashPassword("convene-dummy-password-for-timing");
+    return h.ok() ? *h : std::string();
+  }();
+  return hash;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+Status Operations::LoadKeys() {
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  ASSIGN_OR_RETURN(link_key_, LinkKey(tx, random_));
+  unsigned char raw[32];
+  random_(raw, sizeof raw);
+  char hex[65];
+  sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+  ASSIGN_OR_RETURN(form_key_, st::GetOrCreateSecret(tx, "form_key", hex));
+  return tx.Commit();
+}
+
+std::string Operations::FormToken(const std::string& purpose, const std::string& secret) const {
+  return server::FormToken(form_key_, purpose, secret);
+}
+
+Status Operations::SetPassword(const std::string& email_in, const std::string& password) {
+  ASSIGN_OR_RETURN(std::string email, CleanEmail(email_in, "organiser"));
+  RETURN_IF_ERROR(ValidatePassword(password));
+  std::string hash;
+  {
+    PasswordCheckSlot slot;
+    ASSIGN_OR_RETURN(hash, HashPassword(password));
+  }
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  ASSIGN_OR_RETURN(Organiser o, st::EnsureOrganiser(tx, email, "", clock_()));
+  RETURN_IF_ERROR(st::SetPasswordHash(tx, o.id, hash));
+  // A new password ends every open session.
+  RETURN_IF_ERROR(tx.Prepare("UPDATE tokens SET revoked_at=?2 WHERE organiser_id=?1 AND"
+                             " kind='session' AND revoked_at IS NULL")
+                      .BindAll(o.id, clock_())
+                      .Run());
+  return tx.Commit();
+}
+
+Result<Session> Operations::Login(const std::string& email_in, const std::string& password,
+                                  const std::string& client_address) {
+  const Status denied(Code::kUnauthenticated, "that email and password do not match");
+  const Status throttled(Code::kRateLimited,
+                         "too many failed logins; wait 15 minutes and try again");
+  if (email_in.size() > 254 || password.size() > 1024) return denied;
+  const std::string email_key = "email:" + Lower(email_in);
+  const std::string addr_key = "addr:" + client_address.substr(0, 64);
+  const int64_t now = clock_();
+  const int64_t since = now - limits_.window_seconds;
+  {
+    ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+    ASSIGN_OR_RETURN(int by_email, st::CountLoginFailures(tx, email_key, since));
+    ASSIGN_OR_RETURN(int by_addr, st::CountLoginFailures(tx, addr_key, since));
+    if (by_email >= limits_.failures_per_email || by_addr >= limits_.failures_per_address)
+      return throttled;
+  }
+  std::optional<Organiser> organiser;
+  std::string hash;
+  auto email = CleanEmail(email_in, "email");
+  if (email.ok()) {
+    ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+    ASSIGN_OR_RETURN(organiser, st::FindOrganiserByEmail(tx, *email));
+    if (organiser) {
+      ASSIGN_OR_RETURN(hash, st::GetPasswordHash(tx, organiser->id));
+    }
+  }
+  bool good = false;
+  {
+    PasswordCheckSlot slot;
+    good = VerifyPassword(hash.empty() ? DummyHash() : hash, password) && !hash.empty();
+  }
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  if (!good) {
+    RETURN_IF_ERROR(st::RecordLoginFailure(tx, email_key, now, since));
+    RETURN_IF_ERROR(st::RecordLoginFailure(tx, addr_key, now, since));
+    RETURN_IF_ERROR(tx.Commit());
+    return denied;
+  }
+  if (crypto_pwhash_str_needs_rehash(hash.c_str(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                     crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+    PasswordCheckSlot slot;
+    auto fresh = HashPassword(password);
+    if (fresh.ok()) RETURN_IF_ERROR(st::SetPasswordHash(tx, organiser->id, *fresh));
+  }
+  RETURN_IF_ERROR(st::ClearLoginFailures(tx, email_key));
+  st::TokenRow row;
+  row.kind = "session";
+  row.organiser_id = organiser->id;
+  row.created_at = now;
+  row.expires_at = now + limits_.session_seconds;
+  Session out;
+  ASSIGN_OR_RETURN(out.token, IssueToken(tx, random_, row));
+  RETURN_IF_ERROR(tx.Commit());
+  out.organiser = *organiser;
+  out.expires_at = row.expires_at;
+  return out;
+}
+
+Result<Organiser> Operations::AuthenticateSession(const std::string& session_token) {
+  const Status denied(Code::kUnauthenticated, "please log in");
+  if (session_token.size() != 43) return denied;
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+  ASSIGN_OR_RETURN(auto row, st::FindToken(tx, HashSecret(session_token), "session", clock_()));
+  if (!row) return denied;
+  return st::GetOrganiser(tx, row->organiser_id);
+}
+
+Status Operations::Logout(const std::string& session_token) {
+  if (session_token.size() != 43) return Status::Ok();
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  ASSIGN_OR_RETURN(auto row, st::FindToken(tx, HashSecret(session_token), "session", clock_()));
+  if (!row) return Status::Ok();
+  RETURN_IF_ERROR(st::RevokeToken(tx, HashSecret(session_token), clock_()));
+  return tx.Commit();
+}
+
+}  // namespace convene::server

@@ -1,0 +1,129 @@
+// Public pages and the organiser's login and logout.
+#include "server/page_handlers.h"
+
+#include "server/api_handlers.h"
+
+namespace convene::server::pages {
+
+using nlohmann::json;
+
+namespace {
+
+std::string Webcal(const std::string& url) {
+  for (const char* scheme : {"https://", "http://"})
+    if (url.rfind(scheme, 0) == 0) return "webcal://" + url.substr(std::string(scheme).size());
+  return url;
+}
+
+json Meetings(const std::vector<MeetingView>& views) {
+  json list = json::array();
+  for (const MeetingView& v : views) list.push_back(MeetingModel(v));
+  return list;
+}
+
+constexpr int64_t kLoginCookieSeconds = 3600;
+
+void SendLogin(App& app, const httplib::Request& req, httplib::Response& res, int status,
+               const std::string& next, const std::string& email, const Status* error) {
+  std::string nonce = CookieValue(req, kLoginCookie);
+  if (nonce.size() != 43) {
+    nonce = NewSecret(SystemRandom());
+  }
+  json data = {{"csrf", app.ops().FormToken("login", nonce)},
+               {"next", IsLocalPath(next) ? next : "/organise"},
+               {"email", email},
+               {"out", Form(req).Get("out") == "1"}};
+  if (error) data["error"] = error->message();
+  SendPage(res, status, "login.mustache", "Organiser login", data, Privacy::kPrivate);
+  res.set_header("Set-Cookie", CookieHeader(kLoginCookie, nonce, kLoginCookieSeconds,
+                                            app.config().secure_cookies()));
+}
+
+}  // namespace
+
+void Home(App&, const httplib::Request&, httplib::Response& res) {
+  SendPage(res, 200, "home.mustache", "Meetings", json::object(), Privacy::kPublic);
+}
+
+void GroupPage(App& app, const httplib::Request& req, httplib::Response& res) {
+  auto page = app.ops().PublicGroup(req.matches[1]);
+  if (!page.ok()) return SendErrorPage(res, page.status());
+  const std::string feed = app.config().base_url + "/feeds/groups/" + page->group.slug + ".ics";
+  json data = {{"group",
+                {{"name", page->group.name},
+                 {"slug", page->group.slug},
+                 {"timezone", page->group.timezone}}},
+               {"meetings", Meetings(page->upcoming)},
+               {"feed_url", feed},
+               {"webcal", Webcal(feed)}};
+  SendPage(res, 200, "group.mustache", page->group.name, data, Privacy::kPublic);
+}
+
+void MeetingPage(App& app, const httplib::Request& req, httplib::Response& res) {
+  auto id = api::PathId(req, 1);
+  if (!id.ok()) return SendErrorPage(res, id.status());
+  auto v = app.ops().PublicMeeting(*id);
+  if (!v.ok()) return SendErrorPage(res, v.status());
+  SendPage(res, 200, "meeting.mustache", v->group.name + ", " + HumanDate(v->meeting.start.date),
+           {{"meeting", MeetingModel(*v)}}, Privacy::kPublic);
+}
+
+void VenuePage(App& app, const httplib::Request& req, httplib::Response& res) {
+  auto id = api::PathId(req, 1);
+  if (!id.ok()) return SendErrorPage(res, id.status());
+  auto page = app.ops().PublicVenue(*id);
+  if (!page.ok()) return SendErrorPage(res, page.status());
+  SendPage(res, 200, "venue.mustache", page->venue.name,
+           {{"venue", VenueModel(page->venue)}, {"meetings", Meetings(page->upcoming)}},
+           Privacy::kPublic);
+}
+
+Result<Viewer> SessionViewer(App& app, const httplib::Request& req) {
+  const std::string token = CookieValue(req, kSessionCookie);
+  ASSIGN_OR_RETURN(calendar::Organiser o, app.ops().AuthenticateSession(token));
+  return Viewer{o, token, app.ops().FormToken("session", HashSecret(token))};
+}
+
+void LoginForm(App& app, const httplib::Request& req, httplib::Response& res) {
+  SendLogin(app, req, res, 200, Form(req).Get("next"), "", nullptr);
+}
+
+void LoginSubmit(App& app, const httplib::Request& req, httplib::Response& res) {
+  Form form(req);
+  const std::string nonce = CookieValue(req, kLoginCookie);
+  if (nonce.size() != 43 || !SecretsEqual(form.Get("csrf"), app.ops().FormToken("login", nonce)))
+    return SendErrorPage(
+        res, Status(Code::kPermissionDenied, "the login form had expired (or cookies are off)"),
+        "/login");
+  auto session = app.ops().Login(form.Get("email"), form.Get("password"), req.remote_addr);
+  if (!session.ok()) {
+    if (session.status().code() == Code::kUnauthenticated)
+      return SendLogin(app, req, res, 401, form.Get("next"), form.Get("email").substr(0, 254),
+                       &session.status());
+    return SendErrorPage(res, session.status(), "/login");
+  }
+  // A new session on every login; the one the browser had (if any) ends.
+  const std::string old = CookieValue(req, kSessionCookie);
+  if (!old.empty()) (void)app.ops().Logout(old);
+  const bool secure = app.config().secure_cookies();
+  res.set_header("Set-Cookie", CookieHeader(kSessionCookie, session->token,
+                                            session->expires_at - app.ops().Now(), secure));
+  res.set_header("Set-Cookie", CookieHeader(kLoginCookie, "", 0, secure));
+  const std::string next = form.Get("next");
+  SeeOther(res, IsLocalPath(next) ? next : "/organise");
+}
+
+void Logout(App& app, const httplib::Request& req, httplib::Response& res) {
+  auto viewer = SessionViewer(app, req);
+  if (viewer.ok()) {
+    if (!SecretsEqual(Form(req).Get("csrf"), viewer->csrf))
+      return SendErrorPage(res, Status(Code::kPermissionDenied, "the logout form had expired"),
+                           "/organise");
+    if (Status st = app.ops().Logout(viewer->session_token); !st.ok())
+      return SendErrorPage(res, st);
+  }
+  res.set_header("Set-Cookie", CookieHeader(kSessionCookie, "", 0, app.config().secure_cookies()));
+  SeeOther(res, "/login?out=1");
+}
+
+}  // namespace convene::server::pages
