@@ -181,10 +181,6 @@ Result<Expansion> ExpandRule(const std::string& rrule_in, const CivilDate& first
     if (t.year > last_year) break;
     CivilDate d{t.year, t.month, t.day};
     if (d < first_date) continue;
-    // libical yields DTSTART itself even when it is off the pattern; skip it unless it repeats.
-    if (d == first_date && dates.empty()) {
-      // Keep it only if the rule would generate it: checked after the loop.
-    }
     dates.push_back(d);
     if (std::chrono::steady_clock::now() > deadline) {
       failure = InvalidArgument(kField, "rrule takes too long to expand; use a simpler rule");
@@ -199,7 +195,14 @@ Result<Expansion> ExpandRule(const std::string& rrule_in, const CivilDate& first
                                        std::to_string(limits.max_occurrences) +
                                        " meetings; lower COUNT or bring UNTIL closer");
   if (dates.empty())
-    return InvalidArgument(kField, "rrule gives no meeting on or after the first date");
+    return InvalidArgument(kField, "rrule gives no meeting within " +
+                                       std::to_string(limits.horizon_years) +
+                                       " years of the first date");
+  if (has_count && static_cast<int>(dates.size()) < count)
+    // The feed would promise COUNT meetings and the store hold fewer: refuse rather than drift.
+    return InvalidArgument(kField, "rrule gives only " + std::to_string(dates.size()) +
+                                       " meetings within " + std::to_string(limits.horizon_years) +
+                                       " years, fewer than COUNT");
   Expansion out;
   out.rrule = normalized;
   out.dates = std::move(dates);

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "calendar/store/store.h"
+
 namespace convene::server {
 namespace {
 
@@ -69,8 +71,11 @@ std::string EmailOf(const std::string& name) {
 
 Result<DemoResult> LoadDemo(Operations& ops) {
   ASSIGN_OR_RETURN(calendar::Organiser org, ops.EnsureOrganiser(kDemoOrganiser, "Suzanne Horner"));
-  if (ops.GetGroup(org.id, kDemoSlug).ok())
-    return DemoResult{false, "the demo group 'futures' is already loaded"};
+  {
+    ASSIGN_OR_RETURN(calendar::store::Tx tx, ops.db().Read());
+    if (calendar::store::GetGroupBySlug(tx, kDemoSlug).ok())
+      return DemoResult{false, "a group 'futures' is already there; the demo was not loaded again"};
+  }
 
   VenueInput venue;
   venue.name = "Siemens, Hillgate House";

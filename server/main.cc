@@ -10,6 +10,7 @@
 // Bad options or an unusable database: one line on stderr and exit status 2 (usage) or 1.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <toml++/toml.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
@@ -40,6 +41,47 @@ Status EnsureParent(const std::string& db) {
   if (ec)
     return Status(convene::Code::kUnavailable,
                   "cannot create " + parent.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
+// Fills every serve option not already given on the command line or in the environment from a
+// TOML file of `option-name = value` lines (the long option names, e.g. base-url = "...").
+Status ApplyConfigFile(CLI::App* serve, const std::string& path) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return convene::InvalidArgument("config", "config file " + path + ": " +
+                                                  std::string(e.description()) + " at line " +
+                                                  std::to_string(e.source().begin.line));
+  } catch (const std::exception& e) {
+    return convene::InvalidArgument("config", "cannot read config file " + path);
+  }
+  for (const auto& [key, node] : table) {
+    const std::string name(key.str());
+    CLI::Option* opt = serve->get_option_no_throw("--" + name);
+    if (opt == nullptr || name == "config")
+      return convene::InvalidArgument("config",
+                                      "config file " + path + ": unknown option '" + name + "'");
+    if (opt->count() > 0) continue;  // the command line and the environment win
+    std::string value;
+    if (auto s = node.value<std::string>())
+      value = *s;
+    else if (auto i = node.value<int64_t>())
+      value = std::to_string(*i);
+    else if (auto b = node.value<bool>())
+      value = *b ? "true" : "false";
+    else
+      return convene::InvalidArgument(
+          "config", "config file " + path + ": '" + name + "' must be a string or number");
+    opt->add_result(value);
+    try {
+      opt->run_callback();
+    } catch (const CLI::Error& e) {
+      return convene::InvalidArgument("config",
+                                      "config file " + path + ": " + name + ": " + e.what());
+    }
+  }
   return Status::Ok();
 }
 
@@ -86,7 +128,11 @@ int main(int argc, char** argv) {
 
   Config config;
   auto* serve = cli.add_subcommand("serve", "serve the API, feeds and pages");
-  serve->set_config("--config", "", "TOML-style file of key = value options");
+  std::string config_file;
+  serve
+      ->add_option("--config", config_file,
+                   "TOML file of option = value lines (see deploy/convene.conf)")
+      ->envname("CONVENE_CONFIG");
   serve->add_option("--db", config.db, "SQLite database file (created if missing)")
       ->envname("CONVENE_DB");
   serve->add_option("--listen", config.listen, "HOST:PORT to listen on")->envname("CONVENE_LISTEN");
@@ -146,7 +192,12 @@ int main(int argc, char** argv) {
       "convene", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 
-  if (*serve) return Serve(config);
+  if (*serve) {
+    if (!config_file.empty()) {
+      if (Status st = ApplyConfigFile(serve, config_file); !st.ok()) return Fail(st.message(), 2);
+    }
+    return Serve(config);
+  }
 
   // admin token and demo only need the database.
   auto open_ops = [](const std::string& db) -> convene::Result<std::unique_ptr<App>> {
