@@ -1,0 +1,677 @@
+// The organiser's pages over real HTTP: login, sessions and throttling, CSRF on every form, the
+// dashboard, change previews, presenters, members, the register, the minutes header (checked
+// against the seed minutes' own sections), and the API reached with a session.
+#include <fstream>
+#include <sstream>
+
+#include "tests/http/pages_fixture.h"
+
+namespace convene::server {
+namespace {
+
+TEST_F(PagesTest, LoginOpensANewSessionWithASafeCookie) {
+  Page r;
+  Session s = Login(kDemoOrganiser, kPassword, &r);
+  ASSERT_EQ(r.status, 303) << r.body;
+  EXPECT_EQ(r.Header("Location"), "/organise");
+  std::string set_cookie;
+  for (const std::string& c : r.Headers("Set-Cookie"))
+    if (c.rfind("convene_session=", 0) == 0) set_cookie = c;
+  EXPECT_NE(set_cookie.find("HttpOnly"), std::string::npos) << set_cookie;
+  EXPECT_NE(set_cookie.find("SameSite=Lax"), std::string::npos) << set_cookie;
+  EXPECT_NE(set_cookie.find("Path=/"), std::string::npos) << set_cookie;
+  EXPECT_EQ(set_cookie.find("Secure"), std::string::npos) << "base_url is http";
+  ASSERT_FALSE(s.csrf.empty());
+  Session again = Login();
+  EXPECT_NE(again.cookie, s.cookie) << "a new session on every login";
+  EXPECT_EQ(Count("SELECT count(*) FROM tokens WHERE kind='session' AND revoked_at IS NULL"), 2);
+  // The session token is stored as its hash only.
+  const std::string token = s.cookie.substr(s.cookie.find('=') + 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM tokens WHERE hash='" + token + "'"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM tokens WHERE hash='" + HashSecret(token) + "'"), 1);
+  Page dash = Get("/organise", s.cookie);
+  EXPECT_EQ(dash.status, 200);
+  EXPECT_EQ(dash.Header("Cache-Control"), "no-store");
+  EXPECT_EQ(dash.Header("Referrer-Policy"), "no-referrer");
+  EXPECT_TRUE(dash.Has("Socitm Futures"));
+}
+
+TEST_F(PagesTest, WrongPasswordShowsTheFormAgainWith401) {
+  Page r;
+  Session s = Login(kDemoOrganiser, "not the password at all", &r);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_TRUE(s.cookie.empty());
+  EXPECT_TRUE(r.Has("that email and password do not match"));
+  EXPECT_TRUE(r.Has("value=\"secretary@example.org\""));
+  Session unknown = Login("nobody@example.org", kPassword, &r);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_TRUE(r.Has("that email and password do not match"));
+  EXPECT_EQ(Count("SELECT count(*) FROM tokens WHERE kind='session'"), 0);
+}
+
+TEST_F(PagesTest, LoginFormNeedsItsFormToken) {
+  Page form = Get("/login");
+  const std::string cookie = CookieOf(form, "convene_login");
+  ASSERT_FALSE(cookie.empty());
+  const std::vector<std::pair<std::string, std::string>> creds = {{"email", kDemoOrganiser},
+                                                                  {"password", kPassword}};
+  auto with = [&](const std::string& csrf) {
+    auto f = creds;
+    if (!csrf.empty()) f.push_back({"csrf", csrf});
+    return f;
+  };
+  EXPECT_EQ(Post("/login", with(""), cookie).status, 403);
+  EXPECT_EQ(Post("/login", with(std::string(43, 'x')), cookie).status, 403);
+  EXPECT_EQ(Post("/login", with(Csrf(form))).status, 403) << "token without its cookie";
+  EXPECT_EQ(Count("SELECT count(*) FROM tokens WHERE kind='session'"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM login_failures"), 0) << "refused before any check";
+  EXPECT_EQ(Post("/login", with(Csrf(form)), cookie).status, 303);
+}
+
+TEST_F(PagesTest, LogoutEndsTheSession) {
+  Session s = Login();
+  ASSERT_EQ(Get("/organise", s.cookie).status, 200);
+  EXPECT_EQ(Post("/logout", {{"csrf", "wrong"}}, s.cookie).status, 403);
+  EXPECT_EQ(Get("/organise", s.cookie).status, 200) << "a forged logout does nothing";
+  Page out = Post("/logout", {{"csrf", s.csrf}}, s.cookie);
+  EXPECT_EQ(out.status, 303);
+  EXPECT_EQ(out.Header("Location"), "/login?out=1");
+  EXPECT_EQ(CookieOf(out, "convene_session"), "convene_session=");
+  Page after = Get("/organise", s.cookie);
+  EXPECT_EQ(after.status, 303);
+  // (cpp-httplib's client percent-decodes header values: the server sent next=%2Forganise.)
+  EXPECT_EQ(after.Header("Location"), "/login?next=/organise");
+  auto c = server_.Client();
+  auto api = c.Get("/api/v1/groups", {{"Cookie", s.cookie}, {"X-CSRF-Token", s.csrf}});
+  ASSERT_TRUE(api);
+  EXPECT_EQ(api->status, 401);
+}
+
+TEST_F(PagesTest, OrganiserPagesNeedASession) {
+  const std::string id = std::to_string(NextMeeting().meeting.id);
+  for (const std::string& path :
+       {std::string("/organise"), std::string("/organise/venues"),
+        std::string("/organise/groups/futures"), std::string("/organise/groups/futures/members"),
+        "/organise/meetings/" + id, "/organise/meetings/" + id + "/register",
+        "/organise/meetings/" + id + "/minutes"}) {
+    Page p = Get(path);
+    EXPECT_EQ(p.status, 303) << path;
+    EXPECT_EQ(p.Header("Location"), "/login?next=" + path);
+  }
+  Page p = Post("/organise/meetings/" + id + "/preview", {{"action", "cancel"}});
+  EXPECT_EQ(p.status, 401);
+  EXPECT_TRUE(p.Has("Please log in"));
+  Page md = Get("/meetings/" + std::to_string(MarchMeeting()) + "/minutes.md");
+  EXPECT_EQ(md.status, 401);
+  EXPECT_EQ(md.Header("Content-Type"), "text/html; charset=utf-8");
+}
+
+TEST_F(PagesTest, LoginRedirectsOnlyToLocalPaths) {
+  for (const auto& [next, want] :
+       std::vector<std::pair<std::string, std::string>>{{"/organise/venues", "/organise/venues"},
+                                                        {"//evil.example/", "/organise"},
+                                                        {"https://evil.example/", "/organise"},
+                                                        {"/\\evil.example", "/organise"}}) {
+    Page form = Get("/login?next=" + httplib::detail::encode_query_param(next));
+    Page r = Post(
+        "/login",
+        {{"csrf", Csrf(form)}, {"email", kDemoOrganiser}, {"password", kPassword}, {"next", next}},
+        CookieOf(form, "convene_login"));
+    EXPECT_EQ(r.status, 303);
+    EXPECT_EQ(r.Header("Location"), want) << next;
+  }
+}
+
+TEST_F(PagesTest, ForeignOrganiserSeesNotFound) {
+  ASSERT_TRUE(ops().SetPassword("other@example.org", "another long password").ok());
+  Session other = Login("other@example.org", "another long password");
+  ASSERT_FALSE(other.cookie.empty());
+  const std::string id = std::to_string(NextMeeting().meeting.id);
+  EXPECT_EQ(Get("/organise/meetings/" + id, other.cookie).status, 404);
+  EXPECT_EQ(Get("/organise/groups/futures", other.cookie).status, 404);
+  EXPECT_EQ(Get("/organise/meetings/" + id + "/register", other.cookie).status, 404);
+  EXPECT_EQ(Get("/meetings/" + id + "/minutes.md", other.cookie).status, 404);
+  const std::string before = Snapshot();
+  EXPECT_EQ(Post("/organise/meetings/" + id + "/change",
+                 {{"csrf", other.csrf}, {"action", "cancel"}, {"etag", "*"}}, other.cookie)
+                .status,
+            404);
+  EXPECT_EQ(Post("/organise/members/" + std::to_string(MemberNamed("Ian Cooper").id) + "/link",
+                 {{"csrf", other.csrf}}, other.cookie)
+                .status,
+            404);
+  EXPECT_EQ(Snapshot(), before);
+}
+
+TEST_F(PagesTest, OrganiserFormsWithoutTheSessionFormTokenAre403AndChangeNothing) {
+  Session s = Login();
+  Session second = Login();
+  const MeetingView next = NextMeeting();
+  const std::string m = "/organise/meetings/" + std::to_string(next.meeting.id);
+  const std::string etag = Operations::MeetingETag(next.meeting);
+  const std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>
+      forms = {
+          {m + "/change", {{"action", "cancel"}, {"etag", etag}}},
+          {m + "/preview", {{"action", "cancel"}}},
+          {m + "/presenters", {{"name", "X"}, {"topic", "Y"}}},
+          {m + "/presenters/1/delete", {}},
+          {m + "/register", {{"present", std::to_string(MemberNamed("Ian Cooper").id)}}},
+          {"/organise/venues", {{"name", "V"}, {"address", "A"}}},
+          {"/organise/groups/futures/members", {{"name", "N"}, {"email", "n@example.org"}}},
+          {"/organise/groups/futures/series",
+           {{"title", "T"},
+            {"venue_id", "1"},
+            {"start_time", "10:00"},
+            {"duration_minutes", "60"},
+            {"dates", "2027-12-01"}}},
+          {"/organise/members/" + std::to_string(MemberNamed("Ian Cooper").id) + "/link", {}},
+      };
+  const std::string before = Snapshot();
+  for (const auto& [path, fields] : forms) {
+    for (const std::string& csrf : {std::string(), std::string("nope"), second.csrf}) {
+      auto f = fields;
+      if (!csrf.empty()) f.push_back({"csrf", csrf});
+      Page p = Post(path, f, s.cookie);
+      EXPECT_EQ(p.status, 403) << path << " csrf=" << csrf;
+      EXPECT_TRUE(p.Has("This form has expired")) << path;
+    }
+  }
+  EXPECT_EQ(Snapshot(), before);
+  EXPECT_EQ(ChangeCount(), 0u);
+}
+
+TEST_F(PagesTest, MoveToAnotherVenueGoesThroughAPreview) {
+  Session s = Login();
+  Page add = Post("/organise/venues",
+                  {{"csrf", s.csrf},
+                   {"name", "Guildhall"},
+                   {"address", "Gresham Street, London"},
+                   {"postcode", "EC2V 7HH"}},
+                  s.cookie);
+  ASSERT_EQ(add.status, 303) << add.body;
+  const calendar::Id guildhall = Count("SELECT id FROM venues WHERE name='Guildhall'");
+  const MeetingView next = NextMeeting();
+  const std::string m = "/organise/meetings/" + std::to_string(next.meeting.id);
+  Page page = Get(m, s.cookie);
+  ASSERT_EQ(page.status, 200);
+  EXPECT_TRUE(page.Has("<option value=\"" + std::to_string(guildhall) + "\">Guildhall</option>"));
+
+  const std::string before = Snapshot();
+  Page preview = Post(
+      m + "/preview",
+      {{"csrf", s.csrf}, {"action", "venue"}, {"venue_id", std::to_string(guildhall)}}, s.cookie);
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  EXPECT_EQ(Snapshot(), before) << "a preview writes nothing";
+  EXPECT_EQ(ChangeCount(), 0u) << "and queues no notice";
+  EXPECT_TRUE(preview.Has("Siemens, Hillgate House, 26 Old Bailey, London EC4M 7HS"));
+  EXPECT_TRUE(preview.Has("Guildhall, Gresham Street, London EC2V 7HH"));
+  EXPECT_TRUE(preview.Has("21 people will get an email"));
+  EXPECT_TRUE(preview.Has("ian.cooper@example.org"));
+  EXPECT_EQ(Find(preview.body, "name=\"etag\" value=\"([^\"]+)\""),
+            "&quot;m" + std::to_string(next.meeting.id) + "-" +
+                std::to_string(next.meeting.version) + "&quot;");
+
+  // The confirm form carries the same fields back.
+  std::vector<std::pair<std::string, std::string>> confirm = {{"csrf", s.csrf}};
+  std::regex hidden("<input type=\"hidden\" name=\"([a-z_]+)\" value=\"([^\"]*)\">");
+  const std::string form_html = preview.body.substr(preview.body.find("/change\""));
+  for (auto it = std::sregex_iterator(form_html.begin(), form_html.end(), hidden);
+       it != std::sregex_iterator(); ++it) {
+    std::string value = (*it)[2];
+    for (size_t p; (p = value.find("&quot;")) != std::string::npos;) value.replace(p, 6, "\"");
+    if ((*it)[1] != "csrf") confirm.push_back({(*it)[1], value});
+  }
+  Page done = Post(m + "/change", confirm, s.cookie);
+  ASSERT_EQ(done.status, 303) << done.body;
+  EXPECT_EQ(done.Header("Location"), m + "?done=changed");
+  EXPECT_EQ(NextMeeting().venue.name, "Guildhall");
+  ASSERT_EQ(ChangeCount(), 1u);
+  EXPECT_EQ(Changes()[0].kinds, std::vector{MeetingChange::Kind::kVenueChanged});
+  EXPECT_TRUE(Get(m + "?done=changed", s.cookie).Has("Saved. The notices are on their way."));
+
+  // Sending the same confirm form again: its ETag is stale now.
+  Page stale = Post(m + "/change", confirm, s.cookie);
+  EXPECT_EQ(stale.status, 412);
+  EXPECT_TRUE(stale.Has("Someone changed this meanwhile"));
+  EXPECT_EQ(ChangeCount(), 1u);
+}
+
+TEST_F(PagesTest, MoveCancelAndReinstateFromThePages) {
+  Session s = Login();
+  MeetingView next = NextMeeting();
+  const std::string m = "/organise/meetings/" + std::to_string(next.meeting.id);
+  Page preview = Post(m + "/preview",
+                      {{"csrf", s.csrf},
+                       {"action", "move"},
+                       {"date", "2027-01-25"},
+                       {"time", "14:00"},
+                       {"duration_minutes", "90"}},
+                      s.cookie);
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  EXPECT_TRUE(preview.Has("Monday 18 January 2027, 10:30 to 13:00"));
+  EXPECT_TRUE(preview.Has("Monday 25 January 2027, 14:00 to 15:30"));
+  Page moved = Post(m + "/change",
+                    {{"csrf", s.csrf},
+                     {"action", "move"},
+                     {"date", "2027-01-25"},
+                     {"time", "14:00"},
+                     {"duration_minutes", "90"},
+                     {"etag", Operations::MeetingETag(next.meeting)}},
+                    s.cookie);
+  ASSERT_EQ(moved.status, 303) << moved.body;
+  next = *ops().GetMeeting(org_.id, next.meeting.id);
+  EXPECT_EQ(calendar::FormatLocal(next.meeting.start), "2027-01-25T14:00");
+  EXPECT_EQ(next.meeting.duration_minutes, 90);
+
+  Page cancel_preview = Post(m + "/preview", {{"csrf", s.csrf}, {"action", "cancel"}}, s.cookie);
+  EXPECT_TRUE(cancel_preview.Has("cancelled"));
+  Post(m + "/change",
+       {{"csrf", s.csrf}, {"action", "cancel"}, {"etag", Operations::MeetingETag(next.meeting)}},
+       s.cookie);
+  next = *ops().GetMeeting(org_.id, next.meeting.id);
+  EXPECT_EQ(next.meeting.status, calendar::MeetingStatus::kCancelled);
+  EXPECT_TRUE(Get(m, s.cookie).Has("Preview reinstating it"));
+  Post(m + "/change",
+       {{"csrf", s.csrf}, {"action", "reinstate"}, {"etag", Operations::MeetingETag(next.meeting)}},
+       s.cookie);
+  EXPECT_EQ(ops().GetMeeting(org_.id, next.meeting.id)->meeting.status,
+            calendar::MeetingStatus::kScheduled);
+  ASSERT_EQ(ChangeCount(), 3u);
+  EXPECT_EQ(Changes()[1].kinds, std::vector{MeetingChange::Kind::kCancelled});
+  EXPECT_EQ(Changes()[2].kinds, std::vector{MeetingChange::Kind::kReinstated});
+
+  Page nothing = Post(m + "/preview", {{"csrf", s.csrf}, {"action", "reinstate"}}, s.cookie);
+  EXPECT_TRUE(nothing.Has("Nothing would change"));
+  Page bad = Post(m + "/preview",
+                  {{"csrf", s.csrf}, {"action", "move"}, {"date", "2027-02-30"}, {"time", "10:00"}},
+                  s.cookie);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_TRUE(bad.Has("href=\"" + m + "\"")) << "a way back";
+}
+
+TEST_F(PagesTest, PreviewShowsAVenueClashAndBookAnyway) {
+  Session s = Login();
+  auto upcoming = *ops().UpcomingMeetings(org_.id, kDemoSlug);
+  ASSERT_GE(upcoming.size(), 2u);
+  const std::string m = "/organise/meetings/" + std::to_string(upcoming[1].meeting.id);
+  // Move the second meeting onto the first one's slot at the same venue.
+  Page p = Post(m + "/preview",
+                {{"csrf", s.csrf}, {"action", "move"}, {"date", "2027-01-18"}, {"time", "11:00"}},
+                s.cookie);
+  ASSERT_EQ(p.status, 200) << p.body;
+  EXPECT_TRUE(p.Has("the venue is booked then by meeting"));
+  EXPECT_TRUE(p.Has("name=\"force\" value=\"1\""));
+  EXPECT_TRUE(p.Has("Book anyway and tell them"));
+}
+
+TEST_F(PagesTest, PresentersAreAddedAndRemoved) {
+  Session s = Login();
+  const MeetingView next = NextMeeting();
+  const std::string m = "/organise/meetings/" + std::to_string(next.meeting.id);
+  Page add = Post(m + "/presenters",
+                  {{"csrf", s.csrf},
+                   {"name", "Ada Lovelace"},
+                   {"organisation", "Analytical"},
+                   {"topic", "Engines"},
+                   {"email", "ada@example.org"}},
+                  s.cookie);
+  ASSERT_EQ(add.status, 303) << add.body;
+  Page page = Get(m + "?done=presenter", s.cookie);
+  EXPECT_TRUE(page.Has("Presenter added."));
+  EXPECT_TRUE(page.Has("Ada Lovelace"));
+  EXPECT_TRUE(Get("/meetings/" + std::to_string(next.meeting.id)).Has("Ada Lovelace"));
+  const std::string pid = Find(page.body, "/presenters/(\\d+)/delete");
+  ASSERT_FALSE(pid.empty());
+  EXPECT_EQ(Post(m + "/presenters/" + pid + "/delete", {{"csrf", s.csrf}}, s.cookie).status, 303);
+  EXPECT_FALSE(Get(m, s.cookie).Has("Ada Lovelace"));
+  Page bad = Post(m + "/presenters", {{"csrf", s.csrf}, {"name", "No Topic"}}, s.cookie);
+  EXPECT_EQ(bad.status, 400);
+  ASSERT_EQ(ChangeCount(), 2u);
+  EXPECT_EQ(Changes()[0].kinds, std::vector{MeetingChange::Kind::kPresenterAdded});
+  EXPECT_EQ(Changes()[1].kinds, std::vector{MeetingChange::Kind::kPresenterRemoved});
+}
+
+TEST_F(PagesTest, MembersAreAddedAndGetPersonalLinksShownOnce) {
+  Session s = Login();
+  Page list = Get("/organise/groups/futures/members", s.cookie);
+  ASSERT_EQ(list.status, 200);
+  EXPECT_TRUE(list.Has("caron.alexander@example.org"));
+  Page added = Post("/organise/groups/futures/members",
+                    {{"csrf", s.csrf},
+                     {"name", "Grace Hopper"},
+                     {"email", "grace@example.org"},
+                     {"organisation", "Navy"},
+                     {"delivery", "invitations"}},
+                    s.cookie);
+  ASSERT_EQ(added.status, 200) << added.body;
+  const std::string link = Find(added.body, "http://convene\\.test/m/([A-Za-z0-9_-]{43})");
+  ASSERT_FALSE(link.empty());
+  EXPECT_TRUE(Get("/m/" + link).Has("Hello Grace Hopper"));
+  EXPECT_FALSE(Get("/organise/groups/futures/members", s.cookie).Has(link)) << "shown once";
+
+  const std::string id = std::to_string(MemberNamed("Grace Hopper").id);
+  Page fresh = Post("/organise/members/" + id + "/link", {{"csrf", s.csrf}}, s.cookie);
+  ASSERT_EQ(fresh.status, 200);
+  const std::string link2 = Find(fresh.body, "http://convene\\.test/m/([A-Za-z0-9_-]{43})");
+  ASSERT_FALSE(link2.empty());
+  EXPECT_NE(link, link2);
+  EXPECT_EQ(Get("/m/" + link).status, 404) << "the old link stops working";
+  EXPECT_EQ(Get("/m/" + link2).status, 200);
+  Page dup = Post("/organise/groups/futures/members",
+                  {{"csrf", s.csrf}, {"name", "Grace"}, {"email", "grace@example.org"}}, s.cookie);
+  EXPECT_EQ(dup.status, 409);
+}
+
+TEST_F(PagesTest, SeriesAreCreatedFromTheGroupPage) {
+  Session s = Login();
+  const std::string venue = std::to_string(NextMeeting().venue.id);
+  Page r = Post("/organise/groups/futures/series",
+                {{"csrf", s.csrf},
+                 {"title", "Extra meeting"},
+                 {"venue_id", venue},
+                 {"start_time", "14:00"},
+                 {"duration_minutes", "60"},
+                 {"dates", "2027-02-01\n2027-02-08"}},
+                s.cookie);
+  ASSERT_EQ(r.status, 303) << r.body;
+  Page g = Get(r.Header("Location"), s.cookie);
+  EXPECT_TRUE(g.Has("Meetings created."));
+  EXPECT_TRUE(g.Has("Monday 1 February 2027"));
+  EXPECT_TRUE(g.Has("Monday 8 February 2027"));
+  Page all = Get("/organise/groups/futures?all=1", s.cookie);
+  EXPECT_TRUE(all.Has("Monday 15 March 2010"));
+  Page bad = Post("/organise/groups/futures/series",
+                  {{"csrf", s.csrf},
+                   {"title", "No dates"},
+                   {"venue_id", venue},
+                   {"start_time", "14:00"},
+                   {"duration_minutes", "60"}},
+                  s.cookie);
+  EXPECT_EQ(bad.status, 400);
+}
+
+TEST_F(PagesTest, RegisterShowsApologiesWithReasonsAndTheQuorumAndMarksPresence) {
+  Session s = Login();
+  const MeetingView next = NextMeeting();
+  for (const char* name : {"Ian Cooper", "Sal Khan"}) {
+    const std::string t = ApologyTokenFor(name, next.meeting.id);
+    Post("/apologies/" + t,
+         {{"csrf", ops().FormToken("apology", t)}, {"reason", std::string("Away: ") + name}});
+  }
+  const std::string r = "/organise/meetings/" + std::to_string(next.meeting.id) + "/register";
+  Page reg = Get(r, s.cookie);
+  ASSERT_EQ(reg.status, 200) << reg.body;
+  EXPECT_TRUE(reg.Has("21 members · 2 apologies · 19 expected · quorum 8"));
+  EXPECT_TRUE(reg.Has("<strong>Ian Cooper</strong>, Hampshire CC: “Away: Ian Cooper”"));
+  EXPECT_TRUE(reg.Has("“Away: Sal Khan”"));
+  const calendar::Id glyn = MemberNamed("Glyn Evans").id, mark = MemberNamed("Mark Brett").id;
+  Page saved = Post(
+      r, {{"csrf", s.csrf}, {"present", std::to_string(glyn)}, {"present", std::to_string(mark)}},
+      s.cookie);
+  ASSERT_EQ(saved.status, 303) << saved.body;
+  auto a = *ops().Attendance(org_.id, next.meeting.id);
+  int present = 0, absent = 0, apologies = 0;
+  for (const auto& row : a.members) {
+    present += row.status == calendar::Attendance::kPresent;
+    absent += row.status == calendar::Attendance::kAbsent;
+    apologies += row.status == calendar::Attendance::kApologies;
+  }
+  EXPECT_EQ(present, 2);
+  EXPECT_EQ(apologies, 2);
+  EXPECT_EQ(absent, 17);
+  Page again = Get(r + "?done=1", s.cookie);
+  EXPECT_TRUE(again.Has("The register is saved."));
+  EXPECT_TRUE(again.Has("value=\"" + std::to_string(glyn) + "\" checked"));
+  EXPECT_EQ(Post(r, {{"csrf", s.csrf}, {"present", "999999"}}, s.cookie).status, 404);
+}
+
+// ---- the minutes header against the seed minutes ----
+
+struct Person {
+  std::string name, organisation;
+  bool operator==(const Person&) const = default;
+};
+using Sections = std::map<std::string, std::vector<Person>>;
+
+std::string Trim(const std::string& s) {
+  const size_t b = s.find_first_not_of(" \t\r\xc2\xa0");
+  if (b == std::string::npos) return {};
+  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
+}
+
+// The seed's "In Attendance:", "Apologies:" and "Presenting:" sections: names and organisations
+// alternate, on their own lines or side by side separated by a run of spaces.
+Sections ParseSeed(const std::string& text, std::string* heading) {
+  std::istringstream in(text);
+  std::string line, section;
+  std::vector<std::string> chunks;
+  Sections out;
+  auto flush = [&] {
+    for (size_t i = 0; i + 1 < chunks.size(); i += 2)
+      out[section].push_back({chunks[i], chunks[i + 1]});
+    if (chunks.size() % 2) out[section].push_back({chunks.back(), ""});
+    chunks.clear();
+  };
+  while (std::getline(in, line)) {
+    const std::string t = Trim(line);
+    if (t.rfind("MINUTES OF", 0) == 0) {
+      std::string next;
+      std::getline(in, next);
+      *heading = t + " " + Trim(next);
+      continue;
+    }
+    if (t == "In Attendance:" || t == "Apologies:" || t == "Presenting:") {
+      if (!section.empty()) flush();
+      section = t == "In Attendance:" ? "In attendance:" : t;
+      continue;
+    }
+    if (t.rfind("1. ", 0) == 0) break;
+    if (section.empty() || t.empty()) continue;
+    size_t pos = 0;
+    while (pos < t.size()) {
+      size_t gap = t.find("  ", pos);
+      std::string chunk =
+          Trim(t.substr(pos, gap == std::string::npos ? std::string::npos : gap - pos));
+      if (!chunk.empty()) chunks.push_back(chunk);
+      if (gap == std::string::npos) break;
+      pos = t.find_first_not_of(' ', gap);
+      if (pos == std::string::npos) break;
+    }
+  }
+  flush();
+  return out;
+}
+
+// Our markdown: "# HEADING", "## Section:", "- Name — Organisation".
+Sections ParseMarkdown(const std::string& md, std::string* heading) {
+  std::istringstream in(md);
+  std::string line, section;
+  Sections out;
+  while (std::getline(in, line)) {
+    if (line.rfind("# ", 0) == 0) *heading = line.substr(2);
+    if (line.rfind("## ", 0) == 0) section = line.substr(3);
+    if (line.rfind("- ", 0) == 0 && !section.empty()) {
+      const std::string item = line.substr(2);
+      const size_t dash = item.find(" — ");
+      out[section].push_back(dash == std::string::npos
+                                 ? Person{item, ""}
+                                 : Person{item.substr(0, dash), item.substr(dash + 5)});
+    }
+  }
+  return out;
+}
+
+// Letters and digits only, single spaces: "SIEMENS, HILLGATE HOUSE" == "SIEMENS HILLGATE HOUSE".
+std::string Words(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      out += c;
+    } else if (!out.empty() && out.back() != ' ') {
+      out += ' ';
+    }
+  }
+  return Trim(out);
+}
+
+TEST_F(PagesTest, MinutesHeaderOfTheDemoMeetingCarriesTheSeedsPeople) {
+  std::ifstream f(CONVENE_SEED_MINUTES);
+  ASSERT_TRUE(f) << "cannot read " << CONVENE_SEED_MINUTES;
+  std::stringstream buf;
+  buf << f.rdbuf();
+  std::string seed_heading;
+  const Sections seed = ParseSeed(buf.str(), &seed_heading);
+  ASSERT_EQ(seed.at("In attendance:").size(), 17u);
+  ASSERT_EQ(seed.at("Apologies:").size(), 4u);
+  ASSERT_EQ(seed.at("Presenting:").size(), 4u);
+
+  Session s = Login();
+  const std::string id = std::to_string(MarchMeeting());
+  Page md = Get("/meetings/" + id + "/minutes.md", s.cookie);
+  ASSERT_EQ(md.status, 200) << md.body;
+  EXPECT_EQ(md.Header("Content-Type"), "text/markdown; charset=utf-8");
+  EXPECT_EQ(md.Header("Cache-Control"), "no-store");
+  std::string heading;
+  const Sections ours = ParseMarkdown(md.body, &heading);
+  EXPECT_EQ(Words(heading), Words(seed_heading));
+  for (const char* section : {"In attendance:", "Apologies:", "Presenting:"}) {
+    ASSERT_TRUE(ours.count(section)) << section << "\n" << md.body;
+    EXPECT_EQ(ours.at(section), seed.at(section)) << section;
+  }
+
+  Page html = Get("/organise/meetings/" + id + "/minutes", s.cookie);
+  ASSERT_EQ(html.status, 200);
+  EXPECT_TRUE(html.Has(seed_heading.substr(0, 40)));
+  for (const auto& [section, people] : seed)
+    for (const Person& p : people) EXPECT_TRUE(html.Has(p.name)) << p.name;
+
+  // A Bearer token works for the markdown too.
+  auto token = ops().IssueApiToken(kDemoOrganiser, "");
+  auto c = server_.Client();
+  auto r =
+      c.Get(("/meetings/" + id + "/minutes.md").c_str(), {{"Authorization", "Bearer " + *token}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, md.body);
+}
+
+TEST_F(PagesTest, MinutesBeforeTheRegisterListTheMembersExpected) {
+  Session s = Login();
+  const MeetingView next = NextMeeting();
+  const std::string t = ApologyTokenFor("Ian Cooper", next.meeting.id);
+  Post("/apologies/" + t, {{"csrf", ops().FormToken("apology", t)}});
+  Page md = Get("/meetings/" + std::to_string(next.meeting.id) + "/minutes.md", s.cookie);
+  std::string heading;
+  Sections ours = ParseMarkdown(md.body, &heading);
+  EXPECT_EQ(ours["In attendance:"].size(), 20u);
+  EXPECT_EQ(ours["Apologies:"], (std::vector<Person>{{"Ian Cooper", "Hampshire CC"}}));
+  EXPECT_TRUE(md.Has("register has not been taken"));
+  EXPECT_EQ(Words(heading),
+            "MINUTES OF SOCITM FUTURES MEETING HELD ON MONDAY 18 JANUARY 2027 AT PREMISES OF "
+            "SIEMENS HILLGATE HOUSE 26 OLD BAILEY LONDON EC4M 7HS");
+}
+
+// ---- the JSON API with a page session ----
+
+TEST_F(PagesTest, ApiAcceptsASessionCookieWithItsCsrfHeader) {
+  Session s = Login();
+  auto c = server_.Client();
+  auto ok = c.Get("/api/v1/groups", {{"Cookie", s.cookie}, {"X-CSRF-Token", s.csrf}});
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+  EXPECT_NE(ok->body.find("futures"), std::string::npos);
+  auto missing = c.Get("/api/v1/groups", {{"Cookie", s.cookie}});
+  EXPECT_EQ(missing->status, 403);
+  EXPECT_EQ(missing->get_header_value("Content-Type"), "application/json");
+  auto wrong = c.Get("/api/v1/groups", {{"Cookie", s.cookie}, {"X-CSRF-Token", "x"}});
+  EXPECT_EQ(wrong->status, 403);
+  // A write: PATCH with the session and its token.
+  const MeetingView next = NextMeeting();
+  const std::string path = "/api/v1/meetings/" + std::to_string(next.meeting.id);
+  auto forged = c.Patch(path.c_str(),
+                        {{"Cookie", s.cookie}, {"If-Match", Operations::MeetingETag(next.meeting)}},
+                        R"({"notes": "forged"})", "application/json");
+  EXPECT_EQ(forged->status, 403);
+  EXPECT_EQ(ops().GetMeeting(org_.id, next.meeting.id)->meeting.notes, "");
+  auto patched = c.Patch(path.c_str(),
+                         {{"Cookie", s.cookie},
+                          {"X-CSRF-Token", s.csrf},
+                          {"If-Match", Operations::MeetingETag(next.meeting)}},
+                         R"({"notes": "bring lunch"})", "application/json");
+  EXPECT_EQ(patched->status, 200) << patched->body;
+  EXPECT_EQ(ops().GetMeeting(org_.id, next.meeting.id)->meeting.notes, "bring lunch");
+  auto none = c.Get("/api/v1/groups", {{"Cookie", "convene_session=" + std::string(43, 'A')}});
+  EXPECT_EQ(none->status, 401);
+}
+
+// ---- throttling, with small limits ----
+
+class ThrottleTest : public PagesTest {
+ protected:
+  static Config Limits() {
+    Config c;
+    c.login_failures_per_email = 5;
+    c.login_failures_per_address = 8;
+    return c;
+  }
+  ThrottleTest() : PagesTest(Limits()) {}
+};
+
+TEST_F(ThrottleTest, FiveFailuresPerEmailIn15MinutesGive429) {
+  Page r;
+  for (int i = 0; i < 5; ++i) {
+    Login(kDemoOrganiser, "wrong password " + std::to_string(i), &r);
+    EXPECT_EQ(r.status, 401) << i;
+  }
+  Session blocked = Login(kDemoOrganiser, kPassword, &r);
+  EXPECT_EQ(r.status, 429);
+  EXPECT_TRUE(r.Has("Too many attempts"));
+  EXPECT_EQ(r.Header("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_FALSE(r.Header("Retry-After").empty());
+  EXPECT_TRUE(blocked.cookie.empty()) << "even the right password waits";
+  // Case does not dodge the limit.
+  Login("SECRETARY@example.org", kPassword, &r);
+  EXPECT_EQ(r.status, 429);
+  server_.clock().Advance(15 * 60 + 1);
+  Session s = Login(kDemoOrganiser, kPassword, &r);
+  EXPECT_EQ(r.status, 303);
+  EXPECT_FALSE(s.cookie.empty());
+}
+
+TEST_F(ThrottleTest, FailuresPerClientAddressAcrossEmailsGive429) {
+  Page r;
+  for (int i = 0; i < 8; ++i) {
+    Login("guess" + std::to_string(i) + "@example.org", "some password here", &r);
+    EXPECT_EQ(r.status, 401) << i;
+  }
+  // A spoofed address header changes nothing: the TCP peer counts.
+  Page form = Get("/login");
+  Page spoofed =
+      Post("/login", {{"csrf", Csrf(form)}, {"email", kDemoOrganiser}, {"password", kPassword}},
+           CookieOf(form, "convene_login"),
+           {{"X-Forwarded-For", "203.0.113.9"}, {"REMOTE_ADDR", "203.0.113.9"}});
+  EXPECT_EQ(spoofed.status, 429);
+}
+
+class HttpsCookieTest : public PagesTest {
+ protected:
+  static Config Https() {
+    Config c;
+    c.base_url = "https://meetings.example.org";
+    return c;
+  }
+  HttpsCookieTest() : PagesTest(Https()) {}
+};
+
+TEST_F(HttpsCookieTest, SessionCookieIsSecureWhenBaseUrlIsHttps) {
+  Page r;
+  Login(kDemoOrganiser, kPassword, &r);
+  ASSERT_EQ(r.status, 303);
+  bool secure = false;
+  for (const std::string& c : r.Headers("Set-Cookie"))
+    if (c.rfind("convene_session=", 0) == 0) secure = c.find("; Secure") != std::string::npos;
+  EXPECT_TRUE(secure);
+}
+
+}  // namespace
+}  // namespace convene::server
