@@ -15,11 +15,12 @@ std::string Webcal(const std::string& url) {
 }
 
 json MemberMeetingModel(const MemberMeeting& mm) {
+  // mm_*: the member's own state, shown inside the meeting's card (_meeting.mustache).
   json j = MeetingModel(mm.view);
-  j["apologised"] = mm.apologised;
-  j["open"] = mm.open;
-  j["apology_token"] = mm.apology_token;
-  if (!mm.reason.empty()) j["reason"] = mm.reason;
+  j["mm_apologised"] = mm.apologised;
+  j["mm_open"] = mm.open;
+  j["mm_token"] = mm.apology_token;
+  if (!mm.reason.empty()) j["mm_reason"] = mm.reason;
   return j;
 }
 

@@ -306,17 +306,30 @@ void PreviewChange(App& app, const Viewer& viewer, const httplib::Request& req,
   json fields = json::array();
   for (const char* name : {"action", "date", "time", "duration_minutes", "venue_id"})
     if (f.Has(name)) fields.push_back({{"name", name}, {"value", f.Get(name)}});
+  // Recipients grouped by what they get, in the order first seen.
   json told = json::array(), not_told = json::array(), warnings = json::array();
-  for (const Recipient& r : p->told)
-    told.push_back({{"name", r.name}, {"email", r.email}, {"how", r.how}});
+  for (const Recipient& r : p->told) {
+    auto it =
+        std::find_if(told.begin(), told.end(), [&](const json& g) { return g["how"] == r.how; });
+    if (it == told.end()) {
+      told.push_back({{"how", r.how}, {"people", json::array()}});
+      it = told.end() - 1;
+    }
+    (*it)["people"].push_back({{"name", r.name}, {"email", r.email}, {"last", false}});
+  }
+  for (json& g : told) {
+    g["count"] =
+        g["people"].size() == 1 ? "1 person" : std::to_string(g["people"].size()) + " people";
+    g["people"].back()["last"] = true;
+  }
   for (const Recipient& r : p->not_told) not_told.push_back({{"name", r.name}, {"how", r.how}});
   for (const Warning& w : p->warnings) warnings.push_back({{"message", w.message}});
   json data = {{"before", MeetingModel(p->before)},
                {"changed", p->changed},
                {"changes", changes},
                {"warnings", warnings},
-               {"told", told},
-               {"told_count", told.size()},
+               {"told_groups", told},
+               {"told_count", p->told.size()},
                {"not_told", not_told},
                {"has_not_told", !not_told.empty()},
                {"fields", fields},

@@ -33,7 +33,11 @@ void SendLogin(App& app, const httplib::Request& req, httplib::Response& res, in
                {"next", IsLocalPath(next) ? next : "/organise"},
                {"email", email},
                {"out", Form(req).Get("out") == "1"}};
-  if (error) data["error"] = error->message();
+  if (error) {
+    std::string message = error->message();
+    if (!message.empty()) message[0] = static_cast<char>(std::toupper(message[0]));
+    data["error"] = message;
+  }
   SendPage(res, status, "login.mustache", "Organiser login", data, Privacy::kPrivate);
   res.set_header("Set-Cookie", CookieHeader(kLoginCookie, nonce, kLoginCookieSeconds,
                                             app.config().secure_cookies()));

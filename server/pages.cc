@@ -159,11 +159,12 @@ void SendPage(httplib::Response& res, int status, const std::string& name, const
 void SendErrorPage(httplib::Response& res, const Status& st, const std::string& back) {
   const int status = HttpStatus(st.code());
   ErrorText text = TextFor(st);
-  json data = {{"status", status},
-               {"title", text.title},
-               {"message", st.code() == Code::kInternal ? "" : st.message()},
-               {"hint", text.hint}};
-  if (st.code() == Code::kInternal) data["message"] = nullptr;
+  std::string message = st.message();
+  if (!message.empty())
+    message[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(message[0])));
+  json data = {
+      {"status", status}, {"title", text.title}, {"message", message}, {"hint", text.hint}};
+  if (st.code() == Code::kInternal || message.empty()) data["message"] = nullptr;
   if (!back.empty() && IsLocalPath(back)) data["back"] = back;
   if (st.code() == Code::kUnauthenticated) data["login"] = true;
   SendPage(res, status, "error.mustache", text.title, data, Privacy::kPrivate);

@@ -176,6 +176,12 @@ void RegisterRoutes(App& app) {
              pages::MinutesMarkdown(app, *organiser, req, res);
            });
 
+  // Browsers ask for it on every first visit: nothing, cheaply, and cached.
+  http.Get("/favicon.ico", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 204;
+    res.set_header("Cache-Control", "public, max-age=86400");
+  });
+
   http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     SendJson(res, 200, {{"status", "ok"}});
   });

@@ -216,7 +216,7 @@ TEST_F(PagesTest, NoticePreferenceChangesByPost) {
   EXPECT_EQ(MemberNamed("Ian Cooper").delivery, calendar::Delivery::kFeed);
   Page bad = Post("/m/" + token + "/notices", {{"csrf", csrf}, {"choice", "pigeons"}});
   EXPECT_EQ(bad.status, 400);
-  EXPECT_TRUE(bad.Has("choose feed, invitations or none"));
+  EXPECT_TRUE(bad.Has("Choose feed, invitations or none"));
 }
 
 TEST_F(PagesTest, ApologiesAreSentOnceByPostAndShownOnTheMemberPage) {

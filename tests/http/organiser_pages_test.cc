@@ -41,11 +41,11 @@ TEST_F(PagesTest, WrongPasswordShowsTheFormAgainWith401) {
   Session s = Login(kDemoOrganiser, "not the password at all", &r);
   EXPECT_EQ(r.status, 401);
   EXPECT_TRUE(s.cookie.empty());
-  EXPECT_TRUE(r.Has("that email and password do not match"));
+  EXPECT_TRUE(r.Has("That email and password do not match"));
   EXPECT_TRUE(r.Has("value=\"secretary@example.org\""));
   Session unknown = Login("nobody@example.org", kPassword, &r);
   EXPECT_EQ(r.status, 401);
-  EXPECT_TRUE(r.Has("that email and password do not match"));
+  EXPECT_TRUE(r.Has("That email and password do not match"));
   EXPECT_EQ(Count("SELECT count(*) FROM tokens WHERE kind='session'"), 0);
 }
 
@@ -401,7 +401,7 @@ TEST_F(PagesTest, RegisterShowsApologiesWithReasonsAndTheQuorumAndMarksPresence)
   const std::string r = "/organise/meetings/" + std::to_string(next.meeting.id) + "/register";
   Page reg = Get(r, s.cookie);
   ASSERT_EQ(reg.status, 200) << reg.body;
-  EXPECT_TRUE(reg.Has("21 members · 2 apologies · 19 expected · quorum 8"));
+  EXPECT_TRUE(reg.Has("21 members · apologies from 2 · 19 expected · quorum 8"));
   EXPECT_TRUE(reg.Has("<strong>Ian Cooper</strong>, Hampshire CC: “Away: Ian Cooper”"));
   EXPECT_TRUE(reg.Has("“Away: Sal Khan”"));
   const calendar::Id glyn = MemberNamed("Glyn Evans").id, mark = MemberNamed("Mark Brett").id;

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The browser walk: starts the real convene binary on a temp database with the demo loaded and a
+# free port on 127.0.0.1, sets the demo organiser's password, then drives Debian's chromium
+# through walk.mjs (playwright-core). Screenshots go to tests/artifacts/browser/ (gitignored).
+#   tests/browser/walk.sh path/to/convene
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+bin="$(realpath "$1")"
+[ -x /usr/bin/chromium ] || { echo "walk.sh: /usr/bin/chromium is missing (deploy/install-deps --test)" >&2; exit 1; }
+[ -d "$root/tests/node/node_modules/playwright-core" ] || { echo "walk.sh: playwright-core is missing (deploy/install-deps --test)" >&2; exit 1; }
+
+tmp="$(mktemp -d)"
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+base="http://127.0.0.1:$port"
+password="walk-$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+"$bin" demo --db "$tmp/convene.db" 2>/dev/null
+printf '%s\n' "$password" | "$bin" admin password --db "$tmp/convene.db" --organiser secretary@example.org 2>/dev/null
+"$bin" serve --db "$tmp/convene.db" --listen "127.0.0.1:$port" --base-url "$base" \
+  --spool "$tmp/spool" >"$tmp/serve.out" 2>"$tmp/serve.log" &
+pid=$!
+for _ in $(seq 1 100); do
+  if python3 -c "import urllib.request,sys; urllib.request.urlopen('$base/healthz', timeout=1)" 2>/dev/null; then break; fi
+  kill -0 "$pid" 2>/dev/null || { echo "walk.sh: convene did not start:" >&2; cat "$tmp/serve.log" >&2; exit 1; }
+  sleep 0.1
+done
+
+mkdir -p "$root/tests/artifacts/browser"
+status=0
+BASE="$base" PASSWORD="$password" ARTIFACTS="$root/tests/artifacts/browser" \
+  timeout 150 node "$here/walk.mjs" || status=$?
+if [ $status -ne 0 ]; then
+  echo "walk.sh: the walk failed ($status); server log:" >&2
+  tail -n 30 "$tmp/serve.log" >&2
+fi
+exit $status
