@@ -183,27 +183,21 @@ void Db::Release(sqlite3* conn) {
   }
 }
 
-Result<Tx> Db::Write() {
+Result<Tx> Db::Begin(bool write) {
   ASSIGN_OR_RETURN(sqlite3 * conn, Acquire());
-  int rc = sqlite3_exec(conn, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+  const char* sql = write ? "BEGIN IMMEDIATE" : "BEGIN";
+  int rc = sqlite3_exec(conn, sql, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) {
-    Status st = FromSqlite(rc, conn, "begin immediate");
+    Status st = FromSqlite(rc, conn, sql);
     Release(conn);
     return st;
   }
-  return Tx(this, conn, true);
+  return Tx(this, conn, write);
 }
 
-Result<Tx> Db::Read() {
-  ASSIGN_OR_RETURN(sqlite3 * conn, Acquire());
-  int rc = sqlite3_exec(conn, "BEGIN", nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) {
-    Status st = FromSqlite(rc, conn, "begin");
-    Release(conn);
-    return st;
-  }
-  return Tx(this, conn, false);
-}
+Result<Tx> Db::Write() { return Begin(true); }
+
+Result<Tx> Db::Read() { return Begin(false); }
 
 Result<bool> Db::IntegrityOk() {
   ASSIGN_OR_RETURN(Tx tx, Read());
