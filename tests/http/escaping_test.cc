@@ -1,5 +1,6 @@
 // Hostile text in every field a person types shows as text on every page that shows it, and the
 // embedded templates all parse.
+#include "server/http_util.h"
 #include "server/pages.h"
 #include "server/templates/templates.h"
 #include "tests/http/pages_fixture.h"
@@ -25,6 +26,28 @@ TEST(Templates, VariablesAreEscapedByDefault) {
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(out->find("<script>"), std::string::npos);
   EXPECT_NE(out->find(kShown), std::string::npos) << *out;
+}
+
+TEST(ErrorPages, InternalErrorsAreAPlainHtmlPageWithoutDetails) {
+  httplib::Response res;
+  pages::SendErrorPage(res, Internal("sqlite said: disk I/O error at /var/lib/x.db"));
+  EXPECT_EQ(res.status, 500);
+  EXPECT_EQ(res.get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(res.body.find("Something went wrong"), std::string::npos);
+  EXPECT_EQ(res.body.find("sqlite"), std::string::npos);
+  EXPECT_EQ(res.get_header_value("Cache-Control"), "no-store");
+}
+
+TEST(ErrorPages, EveryStatusHasATitledPage) {
+  for (Code code : {Code::kInvalidArgument, Code::kUnauthenticated, Code::kPermissionDenied,
+                    Code::kNotFound, Code::kConflict, Code::kPreconditionFailed, Code::kTooLarge,
+                    Code::kRateLimited, Code::kUnavailable, Code::kInternal}) {
+    httplib::Response res;
+    pages::SendErrorPage(res, Status(code, "why"));
+    EXPECT_EQ(res.status, HttpStatus(code));
+    EXPECT_NE(res.body.find("<h1>"), std::string::npos) << res.status;
+    EXPECT_NE(res.body.find("Error " + std::to_string(res.status)), std::string::npos);
+  }
 }
 
 class EscapingTest : public PagesTest {};
