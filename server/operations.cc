@@ -299,7 +299,9 @@ Result<MemberCreated> Operations::AddMember(Id organiser, const std::string& slu
   ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
   ASSIGN_OR_RETURN(Group g, OwnedGroup(tx, organiser, slug));
   m.group_id = g.id;
-  for (const Member& other : *st::ListMembers(tx, g.id))
+  // (Not `*st::ListMembers(...)` in the loop header: the temporary Result would die first.)
+  ASSIGN_OR_RETURN(auto existing, st::ListMembers(tx, g.id));
+  for (const Member& other : existing)
     if (other.email == m.email ||
         (other.email.size() == m.email.size() &&
          std::equal(other.email.begin(), other.email.end(), m.email.begin(),

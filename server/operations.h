@@ -241,7 +241,9 @@ class Operations {
   Status Logout(const std::string& session_token);
 
   // ---- members, by their personal page link (operations_members.cc) ----
-  // kNotFound for an unknown, replaced or revoked link.
+  // A page link belongs to one membership (one group): memberships are not joined by email,
+  // since any organiser can add any address to their group and would otherwise gain a link into
+  // that person's other groups. kNotFound for an unknown, replaced or revoked link.
   Result<MemberHome> MemberByPage(const std::string& page_token);
   // Replaces the member's calendar feed link: every earlier one stops working. Returns the new
   // feed token (shown once: only its hash is kept).
