@@ -96,12 +96,13 @@ void SendMembersPage(App& app, const Viewer& viewer, httplib::Response& res,
                           : m.delivery == calendar::Delivery::kInvitations
                               ? "email invitations"
                               : "email notices, calendar feed";
-    list.push_back({{"id", m.id},
-                    {"name", m.name},
-                    {"email", m.email},
-                    {"organisation", m.organisation},
-                    {"chair", m.role == calendar::Role::kChair},
-                    {"notices", notices}});
+    json mj = {{"id", m.id},
+               {"name", m.name},
+               {"email", m.email},
+               {"chair", m.role == calendar::Role::kChair},
+               {"notices", notices}};
+    if (!m.organisation.empty()) mj["organisation"] = m.organisation;
+    list.push_back(mj);
   }
   json data = {
       {"group", {{"slug", g->slug}, {"name", g->name}}}, {"members", list}, {"csrf", viewer.csrf}};

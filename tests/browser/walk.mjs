@@ -138,7 +138,7 @@ try {
 
   // A personal link for Ian Cooper (the organiser sends it to him).
   await o.goto(`${BASE}/organise/groups/futures/members`);
-  await o.locator('tr', { hasText: 'Ian Cooper' }).getByRole('button', { name: 'New personal link' }).click();
+  await o.getByRole('button', { name: 'New personal link for Ian Cooper' }).click();
   const link = (await o.locator('.link-box').innerText()).trim();
   check(/\/m\/[A-Za-z0-9_-]{43}$/.test(link), `a personal link is shown (${link.length} chars)`);
   await shot(o, '07-member-link', true);
