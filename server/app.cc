@@ -11,7 +11,32 @@ App::App(Config config, std::unique_ptr<calendar::store::Db> db, Clock clock, Ra
   ops_ = std::make_unique<Operations>(*db_, std::move(clock), std::move(random), config_.base_url);
 }
 
-App::~App() { Stop(); }
+App::~App() {
+  Stop();
+  StopMaintenance();
+}
+
+void App::StartMaintenance() {
+  maintenance_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(maintenance_mu_);
+    while (!stopping_) {
+      if (maintenance_cv_.wait_for(lock, std::chrono::minutes(5), [this] { return stopping_; }))
+        break;
+      lock.unlock();
+      if (Status st = db_->Checkpoint(); !st.ok()) spdlog::warn("checkpoint: {}", st.ToString());
+      lock.lock();
+    }
+  });
+}
+
+void App::StopMaintenance() {
+  {
+    std::lock_guard<std::mutex> lock(maintenance_mu_);
+    stopping_ = true;
+  }
+  maintenance_cv_.notify_all();
+  if (maintenance_.joinable()) maintenance_.join();
+}
 
 Result<std::unique_ptr<App>> App::Create(Config config, Clock clock, RandomSource random) {
   RETURN_IF_ERROR(config.Validate());
@@ -49,7 +74,10 @@ Status App::Bind() {
   return Status::Ok();
 }
 
-bool App::Run() { return http_.listen_after_bind(); }
+bool App::Run() {
+  if (!maintenance_.joinable()) StartMaintenance();
+  return http_.listen_after_bind();
+}
 
 void App::Stop() {
   if (http_.is_running()) http_.stop();

@@ -7,8 +7,11 @@
 
 #include <httplib.h>
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "calendar/store/db.h"
 #include "server/config.h"
@@ -37,8 +40,17 @@ class App {
  private:
   App(Config config, std::unique_ptr<calendar::store::Db> db, Clock clock, RandomSource random);
 
+  // Housekeeping thread: checkpoints the WAL every few minutes so long-lived readers cannot
+  // make it grow without bound (hardening.md 1.3).
+  void StartMaintenance();
+  void StopMaintenance();
+
   Config config_;
   std::unique_ptr<calendar::store::Db> db_;
+  std::thread maintenance_;
+  std::mutex maintenance_mu_;
+  std::condition_variable maintenance_cv_;
+  bool stopping_ = false;
   std::unique_ptr<Operations> ops_;
   httplib::Server http_;
   int port_ = 0;

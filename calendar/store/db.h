@@ -117,6 +117,7 @@ class Db {
  private:
   friend class Tx;
   explicit Db(std::string path) : path_(std::move(path)) {}
+  Result<Tx> Begin(bool write);
   Result<sqlite3*> Acquire();
   void Release(sqlite3* conn);
   Result<sqlite3*> OpenConnection();

@@ -5,7 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
 
 #include "tests/support/fakes.h"
 
@@ -154,6 +157,37 @@ TEST_F(ApiTest, PatchNeedsIfMatchAndBumpsSequence) {
                     cancelled->get_header_value("ETag"));
   EXPECT_EQ(Body(back)["status"], "scheduled");
   EXPECT_EQ(Body(back)["sequence"], 4);
+}
+
+TEST_F(ApiTest, ConcurrentEditsWithOneETagLoseNoUpdate) {
+  json s = Seed();
+  const std::string path =
+      "/api/v1/meetings/" + std::to_string(s["meetings"][2]["id"].get<int64_t>());
+  const std::string etag = Get(path)->get_header_value("ETag");
+  constexpr int kWriters = 16;
+  std::atomic<int> ok{0}, stale{0}, other{0};
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kWriters; ++i) {
+    writers.emplace_back([&, i] {
+      auto c = server_.Client();
+      auto h = Auth();
+      h.emplace("If-Match", etag);
+      json body = {{"notes", "writer " + std::to_string(i)}};
+      auto r = c.Patch(path.c_str(), h, body.dump(), "application/json");
+      if (r && r->status == 200)
+        ++ok;
+      else if (r && r->status == 412)
+        ++stale;
+      else
+        ++other;
+    });
+  }
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(stale.load(), kWriters - 1);
+  EXPECT_EQ(other.load(), 0);
+  json after = Body(Get(path));
+  EXPECT_EQ(after["sequence"], 1);  // exactly one change landed
 }
 
 TEST_F(ApiTest, BadInputNamesTheField) {
