@@ -299,16 +299,17 @@ Result<MemberCreated> Operations::AddMember(Id organiser, const std::string& slu
   ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
   ASSIGN_OR_RETURN(Group g, OwnedGroup(tx, organiser, slug));
   m.group_id = g.id;
-  // (Not `*st::ListMembers(...)` in the loop header: the temporary Result would die first.)
   ASSIGN_OR_RETURN(auto existing, st::ListMembers(tx, g.id));
-  for (const Member& other : existing)
-    if (other.email == m.email ||
-        (other.email.size() == m.email.size() &&
-         std::equal(other.email.begin(), other.email.end(), m.email.begin(),
-                    [](char a, char b) { return std::tolower(a) == std::tolower(b); })))
+  for (const Member& other : existing) {
+    // Emails compare without case (the column is COLLATE NOCASE too).
+    const bool same = other.email.size() == m.email.size() &&
+                      std::equal(other.email.begin(), other.email.end(), m.email.begin(),
+                                 [](char a, char b) { return std::tolower(a) == std::tolower(b); });
+    if (same)
       return Status(Code::kConflict,
                     m.email + " is already a member (id " + std::to_string(other.id) + ")", "email",
                     "member_exists");
+  }
   ASSIGN_OR_RETURN(m, st::InsertMember(tx, m));
   MemberCreated out;
   out.member = m;

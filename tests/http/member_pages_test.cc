@@ -185,6 +185,10 @@ TEST_F(PagesTest, CalendarLinkIsShownOnceAndANewOneReplacesTheOld) {
       Count("SELECT count(*) FROM tokens WHERE kind='feed' AND revoked_at IS NULL AND hash='" +
             HashSecret(feed1) + "'"),
       1);
+  // The link works in a calendar app (the feed module resolves it by its hash).
+  Page feed = Get("/feeds/members/" + feed1 + ".ics");
+  EXPECT_EQ(feed.status, 200);
+  EXPECT_NE(feed.body.find("BEGIN:VCALENDAR"), std::string::npos);
   // Not shown again on a later visit.
   EXPECT_FALSE(Get("/m/" + token).Has(feed1));
   Page second = Post("/m/" + token + "/feed-link", {{"csrf", csrf}});
@@ -197,6 +201,8 @@ TEST_F(PagesTest, CalendarLinkIsShownOnceAndANewOneReplacesTheOld) {
       Count("SELECT count(*) FROM tokens WHERE kind='feed' AND revoked_at IS NULL AND hash='" +
             HashSecret(feed1) + "'"),
       0);
+  EXPECT_EQ(Get("/feeds/members/" + feed1 + ".ics").status, 404) << "the old link stops working";
+  EXPECT_EQ(Get("/feeds/members/" + feed2 + ".ics").status, 200);
 }
 
 TEST_F(PagesTest, NoticePreferenceChangesByPost) {
