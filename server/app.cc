@@ -1,6 +1,8 @@
 #include "server/app.h"
 
+#include <netinet/in.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include "server/http_util.h"
 
@@ -66,6 +68,30 @@ Result<std::unique_ptr<App>> App::Create(Config config, Clock clock, RandomSourc
   return app;
 }
 
+namespace {
+
+// cpp-httplib 0.11.4 listens with a backlog of 5 and offers no setter. A burst of clients (16
+// connecting at once in the http tests) overflowed it and one connection was reset. Linux lets
+// listen() be called again to raise the backlog, so find our listening socket and do that.
+void RaiseListenBacklog(int port) {
+  for (int fd = 3; fd < 1024; ++fd) {
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+    sockaddr_storage addr{};
+    socklen_t alen = sizeof addr;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
+    int bound = 0;
+    if (addr.ss_family == AF_INET) bound = ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+    if (addr.ss_family == AF_INET6)
+      bound = ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+    if (bound == port && ::listen(fd, 1024) == 0) return;
+  }
+  spdlog::warn("could not raise the listen backlog above cpp-httplib's 5");
+}
+
+}  // namespace
+
 Status App::Bind() {
   const std::string host = config_.listen_host();
   const int port = config_.listen_port();
@@ -78,6 +104,7 @@ Status App::Bind() {
                     "cannot listen on " + config_.listen + " (in use, or not an address here?)");
     port_ = port;
   }
+  RaiseListenBacklog(port_);
   return Status::Ok();
 }
 

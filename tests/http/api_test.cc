@@ -178,8 +178,12 @@ TEST_F(ApiTest, ConcurrentEditsWithOneETagLoseNoUpdate) {
         ++ok;
       else if (r && r->status == 412)
         ++stale;
-      else
+      else {
         ++other;
+        ADD_FAILURE() << "writer " << i << ": "
+                      << (r ? std::to_string(r->status) + " " + r->body
+                            : "no response: " + httplib::to_string(r.error()));
+      }
     });
   }
   for (auto& t : writers) t.join();
