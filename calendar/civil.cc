@@ -71,7 +71,9 @@ int DaysInMonth(int year, int month) {
   return kDays[(month - 1) % 12];
 }
 
-CivilDate AddDays(const CivilDate& d, int64_t days) { return CivilFromDays(DaysFromCivil(d) + days); }
+CivilDate AddDays(const CivilDate& d, int64_t days) {
+  return CivilFromDays(DaysFromCivil(d) + days);
+}
 
 LocalDateTime AddMinutes(const LocalDateTime& t, int64_t minutes) {
   int64_t total = DaysFromCivil(t.date) * 1440 + t.minute_of_day + minutes;
@@ -96,18 +98,21 @@ Result<int> ParseTimeOfDay(std::string_view s, const std::string& field) {
   if (s.size() != 5 || s[2] != ':' || !AllDigits(s.substr(0, 2)) || !AllDigits(s.substr(3, 2)))
     return InvalidArgument(field, field + " must be HH:MM");
   int h = ToInt(s.substr(0, 2)), m = ToInt(s.substr(3, 2));
-  if (h > 23 || m > 59) return InvalidArgument(field, field + " must be HH:MM between 00:00 and 23:59");
+  if (h > 23 || m > 59)
+    return InvalidArgument(field, field + " must be HH:MM between 00:00 and 23:59");
   return h * 60 + m;
 }
 
 Result<LocalDateTime> ParseLocalDateTime(std::string_view s, const std::string& field) {
   if (s.size() < 16 || (s[10] != 'T' && s[10] != ' '))
-    return InvalidArgument(field, field + " must be YYYY-MM-DDTHH:MM (local time in the group's zone)");
+    return InvalidArgument(field,
+                           field + " must be YYYY-MM-DDTHH:MM (local time in the group's zone)");
   auto date = ParseDate(s.substr(0, 10), field);
   if (!date.ok()) return date.status();
   auto tod = ParseTimeOfDay(s.substr(11), field);
   if (!tod.ok())
-    return InvalidArgument(field, field + " must be YYYY-MM-DDTHH:MM (local time in the group's zone)");
+    return InvalidArgument(field,
+                           field + " must be YYYY-MM-DDTHH:MM (local time in the group's zone)");
   return LocalDateTime{*date, *tod};
 }
 
@@ -214,8 +219,8 @@ Result<int64_t> ToUnix(const std::string& tz, const LocalDateTime& t, const std:
     }
   }
   if (!found)
-    return InvalidArgument(field, FormatLocal(t) + " does not exist in " + tz +
-                                      " (the clocks go forward then)");
+    return InvalidArgument(
+        field, FormatLocal(t) + " does not exist in " + tz + " (the clocks go forward then)");
   return best;
 }
 

@@ -42,12 +42,12 @@ Result<CivilDate> ParseDate(std::string_view s, const std::string& field);
 Result<int> ParseTimeOfDay(std::string_view s, const std::string& field);
 Result<LocalDateTime> ParseLocalDateTime(std::string_view s, const std::string& field);
 
-std::string FormatDate(const CivilDate& d);                // 2010-07-12
-std::string FormatTimeOfDay(int minute_of_day);            // 10:30
-std::string FormatLocal(const LocalDateTime& t);           // 2010-07-12T10:30
-std::string FormatIcalLocal(const LocalDateTime& t);       // 20100712T103000
-std::string FormatIcalUtc(int64_t unix_seconds);           // 20100712T093000Z
-std::string FormatHttpDate(int64_t unix_seconds);          // Mon, 12 Jul 2010 09:30:00 GMT
+std::string FormatDate(const CivilDate& d);           // 2010-07-12
+std::string FormatTimeOfDay(int minute_of_day);       // 10:30
+std::string FormatLocal(const LocalDateTime& t);      // 2010-07-12T10:30
+std::string FormatIcalLocal(const LocalDateTime& t);  // 20100712T103000
+std::string FormatIcalUtc(int64_t unix_seconds);      // 20100712T093000Z
+std::string FormatHttpDate(int64_t unix_seconds);     // Mon, 12 Jul 2010 09:30:00 GMT
 // Parses an IMF-fixdate (and the two obsolete forms); -1 when it is not a date.
 int64_t ParseHttpDate(std::string_view s);
 
@@ -60,7 +60,8 @@ Result<int> UtcOffsetAt(const std::string& tz, int64_t unix_seconds);
 // The instant of a wall-clock time in `tz`. A time that does not exist (inside the spring-forward
 // gap) is an InvalidArgument naming `field`; an ambiguous one (autumn overlap) takes the first,
 // daylight, occurrence, as RFC 5545 section 3.3.5 says.
-Result<int64_t> ToUnix(const std::string& tz, const LocalDateTime& t, const std::string& field = "start");
+Result<int64_t> ToUnix(const std::string& tz, const LocalDateTime& t,
+                       const std::string& field = "start");
 
 // The wall-clock time in `tz` of an instant.
 Result<LocalDateTime> FromUnix(const std::string& tz, int64_t unix_seconds);

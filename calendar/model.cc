@@ -4,13 +4,18 @@ namespace convene::calendar {
 
 const char* RoleName(Role r) {
   switch (r) {
-    case Role::kChair: return "chair";
-    case Role::kOrganiser: return "organiser";
-    default: return "member";
+    case Role::kChair:
+      return "chair";
+    case Role::kOrganiser:
+      return "organiser";
+    default:
+      return "member";
   }
 }
 
-const char* DeliveryName(Delivery d) { return d == Delivery::kInvitations ? "invitations" : "feed"; }
+const char* DeliveryName(Delivery d) {
+  return d == Delivery::kInvitations ? "invitations" : "feed";
+}
 
 const char* MeetingStatusName(MeetingStatus s) {
   return s == MeetingStatus::kCancelled ? "cancelled" : "scheduled";
@@ -18,10 +23,14 @@ const char* MeetingStatusName(MeetingStatus s) {
 
 const char* AttendanceName(Attendance a) {
   switch (a) {
-    case Attendance::kApologies: return "apologies";
-    case Attendance::kPresent: return "present";
-    case Attendance::kAbsent: return "absent";
-    default: return "expected";
+    case Attendance::kApologies:
+      return "apologies";
+    case Attendance::kPresent:
+      return "present";
+    case Attendance::kAbsent:
+      return "absent";
+    default:
+      return "expected";
   }
 }
 
@@ -31,19 +40,32 @@ namespace convene {
 
 const char* CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kInvalidArgument: return "invalid_argument";
-    case Code::kUnauthenticated: return "unauthenticated";
-    case Code::kPermissionDenied: return "permission_denied";
-    case Code::kNotFound: return "not_found";
-    case Code::kConflict: return "conflict";
-    case Code::kPreconditionFailed: return "precondition_failed";
-    case Code::kTooLarge: return "too_large";
-    case Code::kUnsupportedMedia: return "unsupported_media_type";
-    case Code::kPreconditionRequired: return "precondition_required";
-    case Code::kRateLimited: return "rate_limited";
-    case Code::kInternal: return "internal";
-    case Code::kUnavailable: return "unavailable";
+    case Code::kOk:
+      return "ok";
+    case Code::kInvalidArgument:
+      return "invalid_argument";
+    case Code::kUnauthenticated:
+      return "unauthenticated";
+    case Code::kPermissionDenied:
+      return "permission_denied";
+    case Code::kNotFound:
+      return "not_found";
+    case Code::kConflict:
+      return "conflict";
+    case Code::kPreconditionFailed:
+      return "precondition_failed";
+    case Code::kTooLarge:
+      return "too_large";
+    case Code::kUnsupportedMedia:
+      return "unsupported_media_type";
+    case Code::kPreconditionRequired:
+      return "precondition_required";
+    case Code::kRateLimited:
+      return "rate_limited";
+    case Code::kInternal:
+      return "internal";
+    case Code::kUnavailable:
+      return "unavailable";
   }
   return "unknown";
 }

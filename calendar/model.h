@@ -37,7 +37,7 @@ struct Venue {
 struct Group {
   Id id = 0;
   Id organiser_id = 0;
-  std::string slug;      // [a-z0-9-]{2,40}
+  std::string slug;  // [a-z0-9-]{2,40}
   std::string name;
   std::string timezone;  // IANA, e.g. Europe/London
   std::optional<int> quorum;
@@ -60,15 +60,16 @@ struct Member {
   Role role = Role::kMember;
   Delivery delivery = Delivery::kFeed;
   bool unsubscribed = false;  // one-click unsubscribe stops notices, not the feed
+  int64_t links_version = 0;  // bumped to revoke every apology link issued so far
   int64_t created_at = 0;
 };
 
 struct Series {
   Id id = 0;
   Id group_id = 0;
-  std::string uid;    // random UUID, never changes: the feed's UID for a rule-based series
-  std::string title;  // SUMMARY
-  Id venue_id = 0;    // default venue
+  std::string uid;       // random UUID, never changes: the feed's UID for a rule-based series
+  std::string title;     // SUMMARY
+  Id venue_id = 0;       // default venue
   int start_minute = 0;  // default local start, minutes after midnight
   int duration_minutes = 0;
   // Exactly one of these describes the dates: an RRULE (with COUNT or UNTIL) whose first
@@ -101,7 +102,8 @@ struct Meeting {
   int duration_minutes = 0;
   Id venue_id = 0;
   MeetingStatus status = MeetingStatus::kScheduled;
-  int sequence = 0;  // rises on every significant change, never falls
+  int sequence = 0;     // rises on every significant change, never falls
+  int64_t version = 1;  // rises on every write: the ETag
   std::string notes;
   int64_t created_at = 0;
   int64_t updated_at = 0;

@@ -26,7 +26,8 @@ std::string Upper(std::string s) {
   return s;
 }
 
-bool ParseIntList(const std::string& v, int lo, int hi, bool allow_negative, std::vector<int>* out) {
+bool ParseIntList(const std::string& v, int lo, int hi, bool allow_negative,
+                  std::vector<int>* out) {
   for (const std::string& p : Split(v, ',')) {
     if (p.empty() || p.size() > 4) return false;
     size_t i = (p[0] == '-' || p[0] == '+') ? 1 : 0;
@@ -59,7 +60,8 @@ Result<Expansion> ExpandRule(const std::string& rrule_in, const CivilDate& first
   std::string rrule = rrule_in;
   if (rrule.rfind("RRULE:", 0) == 0) rrule = rrule.substr(6);
   if (rrule.empty() || rrule.size() > 256)
-    return InvalidArgument(kField, "rrule must be 1 to 256 characters, e.g. FREQ=MONTHLY;BYDAY=3MO;COUNT=5");
+    return InvalidArgument(
+        kField, "rrule must be 1 to 256 characters, e.g. FREQ=MONTHLY;BYDAY=3MO;COUNT=5");
   for (char c : rrule)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '=' || c == ';' || c == ',' ||
           c == '-' || c == '+'))
@@ -88,7 +90,8 @@ Result<Expansion> ExpandRule(const std::string& rrule_in, const CivilDate& first
         return InvalidArgument(kField, "COUNT must be a positive whole number");
       count = v[0];
       if (count > limits.max_occurrences)
-        return InvalidArgument(kField, "COUNT may be at most " + std::to_string(limits.max_occurrences));
+        return InvalidArgument(kField,
+                               "COUNT may be at most " + std::to_string(limits.max_occurrences));
       has_count = true;
     } else if (key == "UNTIL") {
       has_until = true;
@@ -105,21 +108,23 @@ Result<Expansion> ExpandRule(const std::string& rrule_in, const CivilDate& first
     } else if (key == "BYMONTHDAY") {
       if (!ParseIntList(val, 1, 31, true, &monthdays))
         return InvalidArgument(kField, "BYMONTHDAY must list days 1 to 31 (or -31 to -1)");
-    } else if (key == "BYDAY" || key == "BYSETPOS" || key == "BYYEARDAY" ||
-               key == "WKST") {
+    } else if (key == "BYDAY" || key == "BYSETPOS" || key == "BYYEARDAY" || key == "WKST") {
       // Checked by libical below.
     } else if (key == "BYHOUR" || key == "BYMINUTE" || key == "BYSECOND") {
-      return InvalidArgument(kField, key + " is not allowed: the series' start_time sets the time of day");
+      return InvalidArgument(kField,
+                             key + " is not allowed: the series' start_time sets the time of day");
     } else {
       return InvalidArgument(kField, "unknown rrule part " + key);
     }
     parts.push_back(key + "=" + val);
   }
-  if (freq.empty()) return InvalidArgument(kField, "rrule needs FREQ (DAILY, WEEKLY, MONTHLY or YEARLY)");
+  if (freq.empty())
+    return InvalidArgument(kField, "rrule needs FREQ (DAILY, WEEKLY, MONTHLY or YEARLY)");
   if (has_count == has_until)
     return InvalidArgument(kField, "rrule needs exactly one of COUNT or UNTIL, so the series ends");
   if (MonthDaysImpossible(months, monthdays))
-    return InvalidArgument(kField, "rrule can never happen: no month in BYMONTH has that BYMONTHDAY");
+    return InvalidArgument(kField,
+                           "rrule can never happen: no month in BYMONTH has that BYMONTHDAY");
   // FREQ first, as RFC 5545 recommends and some readers expect.
   std::stable_partition(parts.begin(), parts.end(),
                         [](const std::string& p) { return p.rfind("FREQ=", 0) == 0; });
@@ -136,7 +141,8 @@ Result<Expansion> ExpandRule(const std::string& rrule_in, const CivilDate& first
     const CivilDate until{recur.until.year, recur.until.month, recur.until.day};
     if (until < first_date) return InvalidArgument(kField, "UNTIL is before the first date");
     if (until.year > first_date.year + limits.horizon_years)
-      return InvalidArgument(kField, "UNTIL may be at most " + std::to_string(limits.horizon_years) +
+      return InvalidArgument(kField, "UNTIL may be at most " +
+                                         std::to_string(limits.horizon_years) +
                                          " years after the first date");
   }
 
@@ -163,7 +169,8 @@ Result<Expansion> ExpandRule(const std::string& rrule_in, const CivilDate& first
     icalerror_clear_errno();
     return InvalidArgument(kField, "rrule cannot be expanded from that first date");
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limits.budget_ms);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(limits.budget_ms);
   std::vector<CivilDate> dates;
   const int want = has_count ? count : limits.max_occurrences + 1;
   const int last_year = first_date.year + limits.horizon_years;
@@ -174,10 +181,6 @@ Result<Expansion> ExpandRule(const std::string& rrule_in, const CivilDate& first
     if (t.year > last_year) break;
     CivilDate d{t.year, t.month, t.day};
     if (d < first_date) continue;
-    // libical yields DTSTART itself even when it is off the pattern; skip it unless it repeats.
-    if (d == first_date && dates.empty()) {
-      // Keep it only if the rule would generate it: checked after the loop.
-    }
     dates.push_back(d);
     if (std::chrono::steady_clock::now() > deadline) {
       failure = InvalidArgument(kField, "rrule takes too long to expand; use a simpler rule");
@@ -188,9 +191,18 @@ Result<Expansion> ExpandRule(const std::string& rrule_in, const CivilDate& first
   icalerror_clear_errno();
   if (!failure.ok()) return failure;
   if (static_cast<int>(dates.size()) > limits.max_occurrences)
-    return InvalidArgument(kField, "rrule gives more than " + std::to_string(limits.max_occurrences) +
+    return InvalidArgument(kField, "rrule gives more than " +
+                                       std::to_string(limits.max_occurrences) +
                                        " meetings; lower COUNT or bring UNTIL closer");
-  if (dates.empty()) return InvalidArgument(kField, "rrule gives no meeting on or after the first date");
+  if (dates.empty())
+    return InvalidArgument(kField, "rrule gives no meeting within " +
+                                       std::to_string(limits.horizon_years) +
+                                       " years of the first date");
+  if (has_count && static_cast<int>(dates.size()) < count)
+    // The feed would promise COUNT meetings and the store hold fewer: refuse rather than drift.
+    return InvalidArgument(kField, "rrule gives only " + std::to_string(dates.size()) +
+                                       " meetings within " + std::to_string(limits.horizon_years) +
+                                       " years, fewer than COUNT");
   Expansion out;
   out.rrule = normalized;
   out.dates = std::move(dates);
@@ -201,11 +213,14 @@ Result<std::vector<CivilDate>> NormalizeDates(const std::vector<CivilDate>& date
                                               const RecurrenceLimits& limits) {
   if (dates.empty()) return InvalidArgument("dates", "dates must list at least one date");
   if (static_cast<int>(dates.size()) > limits.max_occurrences)
-    return InvalidArgument("dates", "dates may list at most " + std::to_string(limits.max_occurrences));
+    return InvalidArgument("dates",
+                           "dates may list at most " + std::to_string(limits.max_occurrences));
   std::vector<CivilDate> out = dates;
   std::sort(out.begin(), out.end());
   if (std::adjacent_find(out.begin(), out.end()) != out.end())
-    return InvalidArgument("dates", "dates lists " + FormatDate(*std::adjacent_find(out.begin(), out.end())) + " twice");
+    return InvalidArgument(
+        "dates",
+        "dates lists " + FormatDate(*std::adjacent_find(out.begin(), out.end())) + " twice");
   return out;
 }
 

@@ -25,21 +25,27 @@ Status ValidateSlug(const std::string& slug);
 bool IsValidUtf8(const std::string& s);
 
 // A meeting that would overlap another scheduled meeting at the same venue. `others` are the
-// venue's meetings on the same date(s) (the caller's query); `self_id` is skipped.
+// venue's meetings around that time (the caller's query), in UTC because groups sharing a venue
+// may keep different zones; `self_id` is skipped. Touching end-to-start is not a clash.
 struct Busy {
   Id meeting_id = 0;
   std::string group_name;
-  LocalDateTime start;
-  int duration_minutes = 0;
+  int64_t start_utc = 0;
+  int64_t end_utc = 0;
 };
-std::optional<Busy> FindClash(const LocalDateTime& start, int duration_minutes,
-                              const std::vector<Busy>& others, Id self_id);
+std::optional<Busy> FindClash(int64_t start_utc, int64_t end_utc, const std::vector<Busy>& others,
+                              Id self_id);
+
+// The name of the England and Wales bank holiday on `d` ("Easter Monday"), if it is one.
+// Covers the fixed rules since 1978 and the one-off changes (1995, 2002, 2011, 2012, 2020, 2022,
+// 2023) announced so far.
+std::optional<std::string> EnglandBankHoliday(const CivilDate& d);
 
 struct QuorumForecast {
   int members = 0;
   int apologies = 0;
-  int expected = 0;               // members - apologies
-  std::optional<int> required;    // the group's quorum, if it has one
+  int expected = 0;             // members - apologies
+  std::optional<int> required;  // the group's quorum, if it has one
   bool at_risk() const { return required && expected < *required; }
 };
 QuorumForecast ForecastQuorum(int members, int apologies, std::optional<int> quorum);

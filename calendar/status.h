@@ -72,7 +72,7 @@ inline Status Conflict(std::string message, std::string error_code = {}) {
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {}  // NOLINT
   bool ok() const { return std::holds_alternative<T>(v_); }
   const Status& status() const {
@@ -96,10 +96,10 @@ class Result {
 // Propagation helpers: return early with the Status of a failed expression.
 #define CONVENE_CONCAT_INNER(a, b) a##b
 #define CONVENE_CONCAT(a, b) CONVENE_CONCAT_INNER(a, b)
-#define RETURN_IF_ERROR(expr)                \
-  do {                                       \
-    ::convene::Status _st = (expr);          \
-    if (!_st.ok()) return _st;               \
+#define RETURN_IF_ERROR(expr)       \
+  do {                              \
+    ::convene::Status _st = (expr); \
+    if (!_st.ok()) return _st;      \
   } while (0)
 #define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                          \

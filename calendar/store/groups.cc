@@ -5,7 +5,8 @@ namespace convene::calendar::store {
 namespace {
 
 constexpr const char* kGroupCols =
-    "SELECT id, organiser_id, slug, name, timezone, quorum, public, created_at, updated_at FROM groups";
+    "SELECT id, organiser_id, slug, name, timezone, quorum, public, created_at, updated_at FROM "
+    "groups";
 
 Group GroupRow(const Stmt& s) {
   Group g;
@@ -22,8 +23,8 @@ Group GroupRow(const Stmt& s) {
 }
 
 constexpr const char* kMemberCols =
-    "SELECT id, group_id, name, email, organisation, role, delivery, unsubscribed, created_at"
-    " FROM members";
+    "SELECT id, group_id, name, email, organisation, role, delivery, unsubscribed, created_at,"
+    " links_version FROM members";
 
 Member MemberRow(const Stmt& s) {
   Member m;
@@ -37,6 +38,7 @@ Member MemberRow(const Stmt& s) {
   m.delivery = s.Text(6) == "invitations" ? Delivery::kInvitations : Delivery::kFeed;
   m.unsubscribed = s.Int(7) != 0;
   m.created_at = s.Int(8);
+  m.links_version = s.Int(9);
   return m;
 }
 
@@ -44,9 +46,11 @@ Member MemberRow(const Stmt& s) {
 
 Result<Group> InsertGroup(Tx& tx, Group g) {
   Stmt s = tx.Prepare(
-      "INSERT INTO groups(organiser_id, slug, name, timezone, quorum, public, created_at, updated_at)"
+      "INSERT INTO groups(organiser_id, slug, name, timezone, quorum, public, created_at, "
+      "updated_at)"
       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)");
-  s.BindAll(g.organiser_id, g.slug, g.name, g.timezone, g.quorum, g.is_public ? 1 : 0, g.created_at);
+  s.BindAll(g.organiser_id, g.slug, g.name, g.timezone, g.quorum, g.is_public ? 1 : 0,
+            g.created_at);
   RETURN_IF_ERROR(s.Run());
   g.id = tx.LastInsertId();
   g.updated_at = g.created_at;
@@ -121,9 +125,9 @@ Result<std::vector<Member>> ListMembers(Tx& tx, Id group_id) {
 Status UpdateMember(Tx& tx, const Member& m) {
   Stmt s = tx.Prepare(
       "UPDATE members SET name=?2, email=?3, organisation=?4, role=?5, delivery=?6,"
-      " unsubscribed=?7 WHERE id=?1");
+      " unsubscribed=?7, links_version=?8 WHERE id=?1");
   s.BindAll(m.id, m.name, m.email, m.organisation, RoleName(m.role), DeliveryName(m.delivery),
-            m.unsubscribed ? 1 : 0);
+            m.unsubscribed ? 1 : 0, m.links_version);
   return s.Run();
 }
 

@@ -34,7 +34,7 @@ Series SeriesRow(const Stmt& s) {
 
 constexpr const char* kMeetingCols =
     "SELECT id, series_id, group_id, uid, original_start, start, duration_minutes, venue_id,"
-    " status, sequence, notes, created_at, updated_at FROM meetings";
+    " status, sequence, notes, created_at, updated_at, version FROM meetings";
 
 Meeting MeetingRow(const Stmt& s) {
   Meeting m;
@@ -51,6 +51,7 @@ Meeting MeetingRow(const Stmt& s) {
   m.notes = s.Text(10);
   m.created_at = s.Int(11);
   m.updated_at = s.Int(12);
+  m.version = s.Int(13);
   return m;
 }
 
@@ -63,7 +64,9 @@ Result<std::vector<Meeting>> Meetings(Stmt& s) {
 
 // [from, to] as text bounds on 'YYYY-MM-DDTHH:MM'.
 std::string Lower(std::optional<CivilDate> d) { return d ? FormatDate(*d) : std::string("0000"); }
-std::string Upper(std::optional<CivilDate> d) { return d ? FormatDate(*d) + "T99" : std::string("9999"); }
+std::string Upper(std::optional<CivilDate> d) {
+  return d ? FormatDate(*d) + "T99" : std::string("9999");
+}
 
 }  // namespace
 
@@ -128,9 +131,10 @@ Status UpdateMeeting(Tx& tx, const Meeting& m) {
   // sequence and updated_at never move backwards, whatever the caller passes.
   Stmt s = tx.Prepare(
       "UPDATE meetings SET start=?2, duration_minutes=?3, venue_id=?4, status=?5,"
-      " sequence=max(sequence, ?6), notes=?7, updated_at=max(updated_at, ?8) WHERE id=?1");
-  s.BindAll(m.id, FormatLocal(m.start), m.duration_minutes, m.venue_id,
-            MeetingStatusName(m.status), m.sequence, m.notes, m.updated_at);
+      " sequence=max(sequence, ?6), notes=?7, updated_at=max(updated_at, ?8), version=version+1"
+      " WHERE id=?1");
+  s.BindAll(m.id, FormatLocal(m.start), m.duration_minutes, m.venue_id, MeetingStatusName(m.status),
+            m.sequence, m.notes, m.updated_at);
   return s.Run();
 }
 

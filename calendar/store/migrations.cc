@@ -63,6 +63,7 @@ CREATE TABLE members (
   role TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('member','chair','organiser')),
   delivery TEXT NOT NULL DEFAULT 'feed' CHECK (delivery IN ('feed','invitations')),
   unsubscribed INTEGER NOT NULL DEFAULT 0,
+  links_version INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL,
   UNIQUE (group_id, email)
 );
@@ -92,6 +93,7 @@ CREATE TABLE meetings (
   venue_id INTEGER NOT NULL REFERENCES venues(id),
   status TEXT NOT NULL DEFAULT 'scheduled' CHECK (status IN ('scheduled','cancelled')),
   sequence INTEGER NOT NULL DEFAULT 0,
+  version INTEGER NOT NULL DEFAULT 1,
   notes TEXT NOT NULL DEFAULT '',
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
@@ -128,6 +130,10 @@ CREATE TABLE meta (
   value INTEGER NOT NULL
 );
 INSERT INTO meta(key, value) VALUES ('revision', 0), ('revision_at', 0);
+CREATE TABLE secrets (
+  name TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+);
 )sql",
       // 2: the notice outbox (notify/outbox.h). No foreign keys: a queued notice must outlive
       // the group, meeting or member it was about. `body` holds the RFC 5322 bytes.
@@ -179,7 +185,8 @@ Status Migrate(Db& db) {
     const int current = static_cast<int>(v.Int(0));
     if (current > static_cast<int>(all.size()))
       return Status(Code::kUnavailable, "database " + db.path() + " has schema version " +
-                                            std::to_string(current) + ", newer than this convene (" +
+                                            std::to_string(current) +
+                                            ", newer than this convene (" +
                                             std::to_string(all.size()) + "); upgrade convene");
     if (current == static_cast<int>(all.size())) return Status::Ok();
     RETURN_IF_ERROR(tx.Exec(all[current]));

@@ -4,8 +4,9 @@
 namespace convene::calendar::store {
 
 Result<Revision> GetRevision(Tx& tx) {
-  Stmt s = tx.Prepare("SELECT (SELECT value FROM meta WHERE key='revision'),"
-                      " (SELECT value FROM meta WHERE key='revision_at')");
+  Stmt s = tx.Prepare(
+      "SELECT (SELECT value FROM meta WHERE key='revision'),"
+      " (SELECT value FROM meta WHERE key='revision_at')");
   if (!s.Step()) return s.status().ok() ? Internal("meta missing") : s.status();
   return Revision{s.Int(0), s.Int(1)};
 }
@@ -15,6 +16,17 @@ Status BumpRevision(Tx& tx, int64_t now) {
   return tx.Prepare("UPDATE meta SET value = max(value, ?1) WHERE key='revision_at'")
       .BindAll(now)
       .Run();
+}
+
+Result<std::string> GetOrCreateSecret(Tx& tx, const std::string& name, const std::string& fresh) {
+  RETURN_IF_ERROR(
+      tx.Prepare("INSERT INTO secrets(name, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING")
+          .BindAll(name, fresh)
+          .Run());
+  Stmt s = tx.Prepare("SELECT value FROM secrets WHERE name=?1");
+  s.BindAll(name);
+  if (!s.Step()) return s.status().ok() ? Internal("secret missing") : s.status();
+  return s.Text(0);
 }
 
 namespace {
@@ -81,7 +93,8 @@ Result<std::optional<TokenRow>> FindToken(Tx& tx, const std::string& hash, const
   Stmt s = tx.Prepare(
       "SELECT kind, coalesce(organiser_id,0), coalesce(member_id,0), coalesce(meeting_id,0),"
       " created_at, coalesce(expires_at,0) FROM tokens"
-      " WHERE hash=?1 AND kind=?2 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?3)");
+      " WHERE hash=?1 AND kind=?2 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > "
+      "?3)");
   s.BindAll(hash, kind, now);
   if (!s.Step()) {
     RETURN_IF_ERROR(s.status());
@@ -105,7 +118,8 @@ Status RevokeToken(Tx& tx, const std::string& hash, int64_t now) {
 
 Status RevokeMemberTokens(Tx& tx, Id member_id, const std::string& kind, int64_t now) {
   return tx
-      .Prepare("UPDATE tokens SET revoked_at=?3 WHERE member_id=?1 AND kind=?2 AND revoked_at IS NULL")
+      .Prepare(
+          "UPDATE tokens SET revoked_at=?3 WHERE member_id=?1 AND kind=?2 AND revoked_at IS NULL")
       .BindAll(member_id, kind, now)
       .Run();
 }

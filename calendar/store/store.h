@@ -24,6 +24,10 @@ Result<Revision> GetRevision(Tx& tx);
 // Increments the counter; `at` becomes max(at, now). Every write use case calls it once.
 Status BumpRevision(Tx& tx, int64_t now);
 
+// ---- server secrets (e.g. the key that signs apology links) ----
+// The named secret, created from `fresh` (used only if none is stored yet) on first use.
+Result<std::string> GetOrCreateSecret(Tx& tx, const std::string& name, const std::string& fresh);
+
 // ---- organisers ----
 Result<Organiser> EnsureOrganiser(Tx& tx, const std::string& email, const std::string& name,
                                   int64_t now);
@@ -80,6 +84,7 @@ Status UpdateSeries(Tx& tx, const Series& s);
 
 Result<Meeting> InsertMeeting(Tx& tx, Meeting m);
 Result<Meeting> GetMeeting(Tx& tx, Id id);
+// Writes the mutable fields; sequence and updated_at never move backwards; bumps version.
 Status UpdateMeeting(Tx& tx, const Meeting& m);
 // Meetings of the group whose effective start date lies in [from, to] (either may be nullopt),
 // ordered by start.

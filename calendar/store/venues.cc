@@ -4,7 +4,8 @@ namespace convene::calendar::store {
 namespace {
 
 constexpr const char* kCols =
-    "SELECT id, owner_id, name, address, postcode, capacity, notes, version, updated_at FROM venues";
+    "SELECT id, owner_id, name, address, postcode, capacity, notes, version, updated_at FROM "
+    "venues";
 
 Venue Row(const Stmt& s) {
   Venue v;

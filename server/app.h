@@ -1,0 +1,62 @@
+// App: one running convene, wiring Config -> Db (migrated) -> Operations -> HTTP server.
+//
+// main.cc and the HTTP tests both build an App, so tests exercise exactly what ships. Start-up
+// order: Create() opens and migrates the database; Bind() takes the port; Run() serves until
+// Stop() (from any thread). Operations and Db are thread-safe; the App outlives every request.
+#pragma once
+
+#include <httplib.h>
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "calendar/store/db.h"
+#include "server/config.h"
+#include "server/operations.h"
+
+namespace convene::server {
+
+class App {
+ public:
+  static Result<std::unique_ptr<App>> Create(Config config, Clock clock = SystemClock(),
+                                             RandomSource random = SystemRandom());
+  ~App();
+
+  // Binds to config.listen (port 0 picks a free port).
+  Status Bind();
+  int port() const { return port_; }
+  // Serves until Stop(); returns false if the server failed.
+  bool Run();
+  void Stop();
+
+  const Config& config() const { return config_; }
+  calendar::store::Db& db() { return *db_; }
+  Operations& ops() { return *ops_; }
+  httplib::Server& http() { return http_; }
+
+ private:
+  App(Config config, std::unique_ptr<calendar::store::Db> db, Clock clock, RandomSource random);
+
+  // Housekeeping thread: checkpoints the WAL every few minutes so long-lived readers cannot
+  // make it grow without bound (hardening.md 1.3).
+  void StartMaintenance();
+  void StopMaintenance();
+
+  Config config_;
+  std::unique_ptr<calendar::store::Db> db_;
+  std::thread maintenance_;
+  std::mutex maintenance_mu_;
+  std::condition_variable maintenance_cv_;
+  bool stopping_ = false;
+  std::unique_ptr<Operations> ops_;
+  httplib::Server http_;
+  int port_ = 0;
+};
+
+// routes.cc: every URL -> handler, in one table.
+void RegisterRoutes(App& app);
+
+}  // namespace convene::server

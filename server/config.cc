@@ -1,0 +1,65 @@
+#include "server/config.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+namespace convene::server {
+
+std::string Config::listen_host() const {
+  auto colon = listen.rfind(':');
+  return colon == std::string::npos ? listen : listen.substr(0, colon);
+}
+
+int Config::listen_port() const {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return -1;
+  try {
+    size_t used = 0;
+    int port = std::stoi(listen.substr(colon + 1), &used);
+    return used == listen.size() - colon - 1 ? port : -1;
+  } catch (...) {
+    return -1;
+  }
+}
+
+std::string Config::spool_dir() const {
+  if (!spool.empty()) return spool;
+  std::filesystem::path p(db);
+  return (p.parent_path() / "spool").string();
+}
+
+Status Config::Validate() const {
+  if (db.empty()) return InvalidArgument("db", "--db must name the SQLite database file");
+  const int port = listen_port();
+  if (listen_host().empty() || port < 0 || port > 65535)
+    return InvalidArgument("listen", "--listen must be HOST:PORT, e.g. 127.0.0.1:8080");
+  if (base_url.rfind("http://", 0) != 0 && base_url.rfind("https://", 0) != 0)
+    return InvalidArgument("base-url", "--base-url must start with http:// or https://");
+  if (base_url.back() == '/') return InvalidArgument("base-url", "--base-url must not end with /");
+  for (char c : base_url)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == '"' || c == '<' || c == '>' || c == '\\')
+      return InvalidArgument("base-url", "--base-url must be a plain URL without spaces or quotes");
+  if (!smtp.empty() && smtp.rfind("smtp://", 0) != 0 && smtp.rfind("smtps://", 0) != 0)
+    return InvalidArgument("smtp", "--smtp must be smtp://host:port or smtps://host:port");
+  if (notice_delay < 0 || notice_delay > 86400)
+    return InvalidArgument("notice-delay", "--notice-delay must be 0 to 86400 seconds");
+  if (threads < 2 || threads > 1024)
+    return InvalidArgument("threads", "--threads must be 2 to 1024");
+  return Status::Ok();
+}
+
+std::string Config::Describe() const {
+  std::string mail = smtp.empty() ? "spool " + spool_dir() : smtp;
+  auto at = mail.find('@');
+  auto scheme = mail.find("://");
+  if (at != std::string::npos && scheme != std::string::npos && at > scheme)
+    mail = mail.substr(0, scheme + 3) + "***" + mail.substr(at);
+  return fmt::format(
+      "db={} listen={} base_url={} mail={} notice_delay={}s threads={} keep_alive={}x{}s "
+      "timeouts={}s/{}s max_body={}B feed_refresh={}min",
+      db, listen, base_url, mail, notice_delay, threads, keep_alive_max_count, keep_alive_timeout_s,
+      read_timeout_s, write_timeout_s, max_body_bytes, feed_refresh_minutes);
+}
+
+}  // namespace convene::server

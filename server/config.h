@@ -1,0 +1,60 @@
+// Config: every option of `convene serve`, with its default and the reason for it.
+//
+// Options come from (highest first) the command line, CONVENE_* environment variables, and the
+// --config file (TOML-style `key = value`, read by CLI11); see main.cc. Plain values; copy freely.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "calendar/status.h"
+
+namespace convene::server {
+
+struct Config {
+  // SQLite database file; created and migrated when missing.
+  std::string db = "data/convene.db";
+  // HOST:PORT to listen on. Loopback by default: put nginx in front of anything public
+  // (deploy/nginx.conf), since cpp-httplib 0.11.4 has no whole-request deadline.
+  std::string listen = "127.0.0.1:8080";
+  // Public origin used in links, feed URLs and emails (no trailing slash).
+  std::string base_url = "http://127.0.0.1:8080";
+  // Mail: an smtp:// or smtps:// URL, or empty to write .eml files into `spool`.
+  std::string smtp;
+  // Spool folder; empty means "spool" next to the database.
+  std::string spool;
+  // Seconds in which several edits of one meeting coalesce into one notice.
+  int notice_delay = 60;
+
+  // Worker threads. cpp-httplib holds one thread per connection for the connection's whole
+  // life, and its default pool is 8: 8 idle keep-alive clients freeze every new request for the
+  // keep-alive timeout, and 32 busy clients got ~300 requests/s (hardening.md 1.9). 64 threads
+  // cost little memory (stacks are reserved, not touched) and serve 32 concurrent clients with
+  // room for slow ones.
+  int threads = 64;
+  // Keep-alive: enough requests per connection to amortise the handshake for a calendar client
+  // or a script, and a short idle timeout so idle connections give their thread back quickly.
+  int keep_alive_max_count = 100;
+  int keep_alive_timeout_s = 2;
+  // Socket read/write timeouts (a slow client holds a thread at most this long per read).
+  int read_timeout_s = 5;
+  int write_timeout_s = 5;
+  // Largest request body accepted (413 above). Chunked bodies are refused with 411.
+  size_t max_body_bytes = 1 << 20;
+  // Feed refresh hint (REFRESH-INTERVAL / X-PUBLISHED-TTL), minutes.
+  int feed_refresh_minutes = 60;
+  // Cookie `Secure` flag: on when base_url is https.
+  bool secure_cookies() const { return base_url.rfind("https://", 0) == 0; }
+
+  std::string listen_host() const;
+  int listen_port() const;
+  // The spool folder actually used.
+  std::string spool_dir() const;
+  // Checks every value; the message says what to fix.
+  Status Validate() const;
+  // One line for the start-up log: every effective option, no secrets (SMTP credentials come
+  // from the environment and are never part of Config; the URL's userinfo is masked).
+  std::string Describe() const;
+};
+
+}  // namespace convene::server

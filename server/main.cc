@@ -1,0 +1,216 @@
+// convene: the command line (docs/api.md). Thin: flags -> Config -> App -> serve.
+//
+//   convene serve --db PATH --listen HOST:PORT --base-url URL [--smtp URL | --spool DIR]
+//                 [--notice-delay SECONDS] [--config FILE]
+//   convene admin token --db PATH --organiser EMAIL [--name NAME]
+//   convene demo --db PATH
+//
+// Every serve option also comes from CONVENE_<NAME> (e.g. CONVENE_BASE_URL) or the config file.
+// Bad options or an unusable database: one line on stderr and exit status 2 (usage) or 1.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <toml++/toml.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "server/app.h"
+#include "server/demo.h"
+
+namespace {
+
+using convene::Status;
+using convene::server::App;
+using convene::server::Config;
+
+int Fail(const std::string& message, int code = 1) {
+  std::fprintf(stderr, "convene: %s\n", message.c_str());
+  return code;
+}
+
+// Creates the folder that will hold the database, so a first run needs no mkdir.
+Status EnsureParent(const std::string& db) {
+  std::error_code ec;
+  auto parent = std::filesystem::path(db).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec)
+    return Status(convene::Code::kUnavailable,
+                  "cannot create " + parent.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
+// Fills every serve option not already given on the command line or in the environment from a
+// TOML file of `option-name = value` lines (the long option names, e.g. base-url = "...").
+Status ApplyConfigFile(CLI::App* serve, const std::string& path) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return convene::InvalidArgument("config", "config file " + path + ": " +
+                                                  std::string(e.description()) + " at line " +
+                                                  std::to_string(e.source().begin.line));
+  } catch (const std::exception& e) {
+    return convene::InvalidArgument("config", "cannot read config file " + path);
+  }
+  for (const auto& [key, node] : table) {
+    const std::string name(key.str());
+    CLI::Option* opt = serve->get_option_no_throw("--" + name);
+    if (opt == nullptr || name == "config")
+      return convene::InvalidArgument("config",
+                                      "config file " + path + ": unknown option '" + name + "'");
+    if (opt->count() > 0) continue;  // the command line and the environment win
+    std::string value;
+    if (auto s = node.value<std::string>())
+      value = *s;
+    else if (auto i = node.value<int64_t>())
+      value = std::to_string(*i);
+    else if (auto b = node.value<bool>())
+      value = *b ? "true" : "false";
+    else
+      return convene::InvalidArgument(
+          "config", "config file " + path + ": '" + name + "' must be a string or number");
+    opt->add_result(value);
+    try {
+      opt->run_callback();
+    } catch (const CLI::Error& e) {
+      return convene::InvalidArgument("config",
+                                      "config file " + path + ": " + name + ": " + e.what());
+    }
+  }
+  return Status::Ok();
+}
+
+int Serve(Config config) {
+  if (Status st = EnsureParent(config.db); !st.ok()) return Fail(st.message());
+  auto app = App::Create(config);
+  if (!app.ok()) return Fail(app.status().message());
+  if (Status st = (*app)->Bind(); !st.ok()) return Fail(st.message());
+  spdlog::info("convene {} starting: {}", "0.1.0", (*app)->config().Describe());
+
+  // Stop cleanly on SIGINT/SIGTERM: a dedicated thread waits for them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  App* raw = app->get();
+  std::thread signals([raw, set] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    spdlog::info("signal {}: stopping", sig);
+    raw->Stop();
+  });
+  signals.detach();
+
+  const std::string& base = raw->config().base_url;
+  std::printf("convene is serving on http://%s:%d\n", raw->config().listen_host().c_str(),
+              raw->port());
+  std::printf("  health:      %s/healthz\n", base.c_str());
+  std::printf("  demo feed:   %s/feeds/groups/futures.ics\n", base.c_str());
+  std::printf("  demo group:  %s/groups/futures\n", base.c_str());
+  std::fflush(stdout);
+  if (!raw->Run()) return Fail("the HTTP server stopped with an error");
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"convene: meeting scheduling and venue calendars"};
+  cli.require_subcommand(1);
+  cli.set_help_all_flag("--help-all");
+
+  Config config;
+  auto* serve = cli.add_subcommand("serve", "serve the API, feeds and pages");
+  std::string config_file;
+  serve
+      ->add_option("--config", config_file,
+                   "TOML file of option = value lines (see deploy/convene.conf)")
+      ->envname("CONVENE_CONFIG");
+  serve->add_option("--db", config.db, "SQLite database file (created if missing)")
+      ->envname("CONVENE_DB");
+  serve->add_option("--listen", config.listen, "HOST:PORT to listen on")->envname("CONVENE_LISTEN");
+  serve->add_option("--base-url", config.base_url, "public origin used in links")
+      ->envname("CONVENE_BASE_URL");
+  serve
+      ->add_option("--smtp", config.smtp,
+                   "smtp://host:port or smtps://host:port (credentials: "
+                   "CONVENE_SMTP_USER / CONVENE_SMTP_PASSWORD)")
+      ->envname("CONVENE_SMTP");
+  serve->add_option("--spool", config.spool, "folder for .eml files when --smtp is not set")
+      ->envname("CONVENE_SPOOL");
+  serve
+      ->add_option("--notice-delay", config.notice_delay,
+                   "seconds in which edits coalesce into one notice")
+      ->envname("CONVENE_NOTICE_DELAY");
+  serve->add_option("--threads", config.threads, "HTTP worker threads")->envname("CONVENE_THREADS");
+  serve
+      ->add_option("--feed-refresh-minutes", config.feed_refresh_minutes,
+                   "REFRESH-INTERVAL of feeds")
+      ->envname("CONVENE_FEED_REFRESH_MINUTES");
+
+  auto* admin = cli.add_subcommand("admin", "administration");
+  admin->require_subcommand(1);
+  auto* token =
+      admin->add_subcommand("token", "print a new API token for an organiser (created if missing)");
+  std::string token_db, organiser, name;
+  token->add_option("--db", token_db, "SQLite database file")->required()->envname("CONVENE_DB");
+  token->add_option("--organiser", organiser, "the organiser's email")->required();
+  token->add_option("--name", name, "the organiser's name");
+
+  auto* demo = cli.add_subcommand("demo", "load the sample group of shared/seed into the database");
+  std::string demo_db;
+  demo->add_option("--db", demo_db, "SQLite database file")->required()->envname("CONVENE_DB");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    return Fail(what + " (see convene --help)", 2);
+  }
+
+  // Logs go to stderr, so stdout carries only what commands print for scripts.
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "convene", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  if (*serve) {
+    if (!config_file.empty()) {
+      if (Status st = ApplyConfigFile(serve, config_file); !st.ok()) return Fail(st.message(), 2);
+    }
+    return Serve(config);
+  }
+
+  // admin token and demo only need the database.
+  auto open_ops = [](const std::string& db) -> convene::Result<std::unique_ptr<App>> {
+    if (Status st = EnsureParent(db); !st.ok()) return st;
+    Config c;
+    c.db = db;
+    return App::Create(c);
+  };
+  if (*token) {
+    auto app = open_ops(token_db);
+    if (!app.ok()) return Fail(app.status().message());
+    auto t = (*app)->ops().IssueApiToken(organiser, name);
+    if (!t.ok()) return Fail(t.status().message());
+    std::printf("%s\n", t->c_str());
+    return 0;
+  }
+  if (*demo) {
+    auto app = open_ops(demo_db);
+    if (!app.ok()) return Fail(app.status().message());
+    auto r = convene::server::LoadDemo((*app)->ops());
+    if (!r.ok()) return Fail("demo: " + r.status().ToString());
+    std::fprintf(stderr, "convene: %s\n", r->message.c_str());
+    return 0;
+  }
+  return Fail("nothing to do (see convene --help)", 2);
+}

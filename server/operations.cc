@@ -1,0 +1,713 @@
+#include "server/operations.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace convene::server {
+
+using namespace calendar;  // NOLINT: the domain vocabulary
+namespace st = calendar::store;
+
+Clock SystemClock() {
+  return [] {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+}
+
+Operations::Operations(st::Db& db, Clock clock, RandomSource random, std::string base_url)
+    : db_(db),
+      clock_(std::move(clock)),
+      random_(std::move(random)),
+      base_url_(std::move(base_url)) {}
+
+std::string Operations::MeetingETag(const Meeting& m) {
+  return "\"m" + std::to_string(m.id) + "-" + std::to_string(m.version) + "\"";
+}
+
+std::string Operations::VenueETag(const Venue& v) {
+  return "\"v" + std::to_string(v.id) + "-" + std::to_string(v.version) + "\"";
+}
+
+namespace {
+
+Status CheckIfMatch(const std::string& if_match, const std::string& etag) {
+  if (if_match.empty())
+    return Status(
+        Code::kPreconditionRequired,
+        "send If-Match with the ETag from your last GET, so no one else's change is lost");
+  if (if_match == "*") return Status::Ok();
+  // A list of ETags may be sent; weak ones never match (strong comparison, RFC 9110 13.1.1).
+  size_t pos = 0;
+  while (pos < if_match.size()) {
+    size_t comma = if_match.find(',', pos);
+    std::string one =
+        if_match.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    one.erase(0, one.find_first_not_of(" \t"));
+    one.erase(one.find_last_not_of(" \t") + 1);
+    if (one == etag) return Status::Ok();
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return Status(
+      Code::kPreconditionFailed,
+      "the object has changed since you read it; GET it again and retry with its new ETag");
+}
+
+Result<std::optional<std::string>> CleanOpt(const std::optional<std::string>& v, const char* field,
+                                            size_t max, bool multiline = false) {
+  if (!v) return std::optional<std::string>();
+  ASSIGN_OR_RETURN(std::string s, CleanText(*v, field, max, false, multiline));
+  return std::optional<std::string>(std::move(s));
+}
+
+Result<std::optional<CivilDate>> OptDate(const std::string& s, const char* field) {
+  if (s.empty()) return std::optional<CivilDate>();
+  ASSIGN_OR_RETURN(CivilDate d, ParseDate(s, field));
+  return std::optional<CivilDate>(d);
+}
+
+}  // namespace
+
+Status Operations::Commit(st::Tx& tx) {
+  RETURN_IF_ERROR(tx.Commit());
+  if (after_commit_) after_commit_();
+  return Status::Ok();
+}
+
+Status Operations::Changed(st::Tx& tx, const MeetingChange& change, int64_t now) {
+  RETURN_IF_ERROR(st::TouchGroup(tx, change.after.group_id, now));
+  RETURN_IF_ERROR(st::BumpRevision(tx, now));
+  if (change_hook_) RETURN_IF_ERROR(change_hook_(tx, change, now));
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------- organisers
+
+Result<Organiser> Operations::EnsureOrganiser(const std::string& email_in,
+                                              const std::string& name_in) {
+  ASSIGN_OR_RETURN(std::string email, CleanEmail(email_in, "organiser"));
+  ASSIGN_OR_RETURN(std::string name, CleanText(name_in, "name", 200, false));
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  ASSIGN_OR_RETURN(Organiser o, st::EnsureOrganiser(tx, email, name, clock_()));
+  RETURN_IF_ERROR(tx.Commit());
+  return o;
+}
+
+Result<std::string> Operations::IssueApiToken(const std::string& email_in,
+                                              const std::string& name_in) {
+  ASSIGN_OR_RETURN(std::string email, CleanEmail(email_in, "organiser"));
+  ASSIGN_OR_RETURN(std::string name, CleanText(name_in, "name", 200, false));
+  const int64_t now = clock_();
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  ASSIGN_OR_RETURN(Organiser o, st::EnsureOrganiser(tx, email, name, now));
+  st::TokenRow row;
+  row.kind = "api";
+  row.organiser_id = o.id;
+  row.created_at = now;
+  ASSIGN_OR_RETURN(std::string token, IssueToken(tx, random_, row));
+  RETURN_IF_ERROR(tx.Commit());
+  return token;
+}
+
+Result<Id> Operations::Authenticate(const std::string& bearer_token) {
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+  return AuthenticateApiToken(tx, bearer_token, clock_());
+}
+
+// ---------------------------------------------------------------- access
+
+Result<Group> Operations::OwnedGroup(st::Tx& tx, Id organiser, const std::string& slug) {
+  auto g = st::GetGroupBySlug(tx, slug);
+  if (!g.ok() || g->organiser_id != organiser)
+    return g.ok() || g.status().code() == Code::kNotFound
+               ? NotFound("no group '" + slug.substr(0, 40) + "'")
+               : g.status();
+  return g;
+}
+
+Result<Meeting> Operations::OwnedMeeting(st::Tx& tx, Id organiser, Id meeting_id) {
+  auto m = st::GetMeeting(tx, meeting_id);
+  if (!m.ok())
+    return m.status().code() == Code::kNotFound ? NotFound("no such meeting") : m.status();
+  ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, m->group_id));
+  if (g.organiser_id != organiser) return NotFound("no such meeting");
+  return m;
+}
+
+Result<Venue> Operations::OwnedVenue(st::Tx& tx, Id organiser, Id venue_id) {
+  auto v = st::GetVenue(tx, venue_id);
+  if (!v.ok() || v->owner_id != organiser)
+    return v.ok() || v.status().code() == Code::kNotFound
+               ? Status(Code::kNotFound, "no venue " + std::to_string(venue_id), "venue_id")
+               : v.status();
+  return v;
+}
+
+Result<MeetingView> Operations::LoadView(st::Tx& tx, const Meeting& m) {
+  MeetingView v;
+  v.meeting = m;
+  ASSIGN_OR_RETURN(v.series, st::GetSeries(tx, m.series_id));
+  ASSIGN_OR_RETURN(v.group, st::GetGroup(tx, m.group_id));
+  ASSIGN_OR_RETURN(v.venue, st::GetVenue(tx, m.venue_id));
+  ASSIGN_OR_RETURN(v.presenters, st::ListPresenters(tx, m.id));
+  ASSIGN_OR_RETURN(auto apologies, st::ListApologies(tx, m.id));
+  v.apologies = static_cast<int>(apologies.size());
+  return v;
+}
+
+// ---------------------------------------------------------------- venues
+
+namespace {
+
+Status ApplyVenueInput(const VenueInput& in, Venue* v, bool create) {
+  if (create || in.name) {
+    ASSIGN_OR_RETURN(v->name, CleanText(in.name.value_or(""), "name", 200, true));
+  }
+  if (create || in.address) {
+    ASSIGN_OR_RETURN(v->address, CleanText(in.address.value_or(""), "address", 500, true));
+  }
+  if (create || in.postcode) {
+    ASSIGN_OR_RETURN(v->postcode, CleanText(in.postcode.value_or(""), "postcode", 20, false));
+  }
+  if (in.notes) {
+    ASSIGN_OR_RETURN(v->notes, CleanText(*in.notes, "notes", 2000, false, true));
+  }
+  if (in.capacity) {
+    if (*in.capacity < 1 || *in.capacity > 100000)
+      return InvalidArgument("capacity", "capacity must be a whole number from 1 to 100000");
+    v->capacity = static_cast<int>(*in.capacity);
+  } else if (in.clear_capacity) {
+    v->capacity.reset();
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Venue> Operations::CreateVenue(Id organiser, const VenueInput& in) {
+  Venue v;
+  RETURN_IF_ERROR(ApplyVenueInput(in, &v, true));
+  const int64_t now = clock_();
+  v.owner_id = organiser;
+  v.updated_at = now;
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  ASSIGN_OR_RETURN(v, st::InsertVenue(tx, v));
+  RETURN_IF_ERROR(st::BumpRevision(tx, now));
+  RETURN_IF_ERROR(Commit(tx));
+  return v;
+}
+
+Result<std::vector<Venue>> Operations::ListVenues(Id organiser) {
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+  return st::ListVenues(tx, organiser);
+}
+
+Result<Venue> Operations::GetVenue(Id organiser, Id venue_id) {
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+  return OwnedVenue(tx, organiser, venue_id);
+}
+
+Result<Venue> Operations::UpdateVenue(Id organiser, Id venue_id, const std::string& if_match,
+                                      const VenueInput& in) {
+  const int64_t now = clock_();
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  ASSIGN_OR_RETURN(Venue v, OwnedVenue(tx, organiser, venue_id));
+  RETURN_IF_ERROR(CheckIfMatch(if_match, VenueETag(v)));
+  RETURN_IF_ERROR(ApplyVenueInput(in, &v, false));
+  v.updated_at = now;
+  RETURN_IF_ERROR(st::UpdateVenue(tx, v));
+  // Every group meeting there shows the venue in its feed: their Last-Modified moves too.
+  RETURN_IF_ERROR(tx.Prepare("UPDATE groups SET updated_at=max(updated_at, ?2) WHERE id IN"
+                             " (SELECT DISTINCT group_id FROM meetings WHERE venue_id=?1)")
+                      .BindAll(venue_id, now)
+                      .Run());
+  RETURN_IF_ERROR(st::BumpRevision(tx, now));
+  ASSIGN_OR_RETURN(v, st::GetVenue(tx, venue_id));
+  RETURN_IF_ERROR(Commit(tx));
+  return v;
+}
+
+// ---------------------------------------------------------------- groups and members
+
+Result<Group> Operations::CreateGroup(Id organiser, const GroupInput& in) {
+  RETURN_IF_ERROR(ValidateSlug(in.slug));
+  Group g;
+  g.slug = in.slug;
+  ASSIGN_OR_RETURN(g.name, CleanText(in.name, "name", 200, true));
+  if (!IsKnownZone(in.timezone))
+    return InvalidArgument("timezone", "timezone must be an IANA zone name such as Europe/London");
+  g.timezone = in.timezone;
+  if (in.quorum) {
+    if (*in.quorum < 1 || *in.quorum > 10000)
+      return InvalidArgument("quorum", "quorum must be a whole number from 1 to 10000");
+    g.quorum = static_cast<int>(*in.quorum);
+  }
+  g.is_public = in.is_public.value_or(true);
+  g.organiser_id = organiser;
+  g.created_at = clock_();
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  auto existing = st::GetGroupBySlug(tx, g.slug);
+  if (existing.ok())
+    return Status(Code::kConflict, "slug '" + g.slug + "' is taken; choose another", "slug",
+                  "slug_taken");
+  ASSIGN_OR_RETURN(g, st::InsertGroup(tx, g));
+  RETURN_IF_ERROR(st::BumpRevision(tx, g.created_at));
+  RETURN_IF_ERROR(Commit(tx));
+  return g;
+}
+
+Result<Group> Operations::GetGroup(Id organiser, const std::string& slug) {
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+  return OwnedGroup(tx, organiser, slug);
+}
+
+Result<std::vector<Group>> Operations::ListGroups(Id organiser) {
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+  return st::ListGroups(tx, organiser);
+}
+
+Result<MemberCreated> Operations::AddMember(Id organiser, const std::string& slug,
+                                            const MemberInput& in) {
+  Member m;
+  ASSIGN_OR_RETURN(m.name, CleanText(in.name, "name", 200, true));
+  ASSIGN_OR_RETURN(m.email, CleanEmail(in.email, "email"));
+  if (in.organisation) {
+    ASSIGN_OR_RETURN(m.organisation, CleanText(*in.organisation, "organisation", 200, false));
+  }
+  if (in.role) {
+    if (*in.role == "member")
+      m.role = Role::kMember;
+    else if (*in.role == "chair")
+      m.role = Role::kChair;
+    else if (*in.role == "organiser")
+      m.role = Role::kOrganiser;
+    else
+      return InvalidArgument("role", "role must be member, chair or organiser");
+  }
+  if (in.delivery) {
+    if (*in.delivery == "feed")
+      m.delivery = Delivery::kFeed;
+    else if (*in.delivery == "invitations")
+      m.delivery = Delivery::kInvitations;
+    else
+      return InvalidArgument("delivery", "delivery must be feed or invitations");
+  }
+  const int64_t now = clock_();
+  m.created_at = now;
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  ASSIGN_OR_RETURN(Group g, OwnedGroup(tx, organiser, slug));
+  m.group_id = g.id;
+  for (const Member& other : *st::ListMembers(tx, g.id))
+    if (other.email == m.email ||
+        (other.email.size() == m.email.size() &&
+         std::equal(other.email.begin(), other.email.end(), m.email.begin(),
+                    [](char a, char b) { return std::tolower(a) == std::tolower(b); })))
+      return Status(Code::kConflict,
+                    m.email + " is already a member (id " + std::to_string(other.id) + ")", "email",
+                    "member_exists");
+  ASSIGN_OR_RETURN(m, st::InsertMember(tx, m));
+  MemberCreated out;
+  out.member = m;
+  st::TokenRow row;
+  row.member_id = m.id;
+  row.created_at = now;
+  row.kind = "feed";
+  ASSIGN_OR_RETURN(out.feed_token, IssueToken(tx, random_, row));
+  row.kind = "page";
+  ASSIGN_OR_RETURN(out.page_token, IssueToken(tx, random_, row));
+  RETURN_IF_ERROR(st::TouchGroup(tx, g.id, now));
+  RETURN_IF_ERROR(st::BumpRevision(tx, now));
+  RETURN_IF_ERROR(Commit(tx));
+  return out;
+}
+
+Result<std::vector<Member>> Operations::ListMembers(Id organiser, const std::string& slug) {
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+  ASSIGN_OR_RETURN(Group g, OwnedGroup(tx, organiser, slug));
+  return st::ListMembers(tx, g.id);
+}
+
+// ---------------------------------------------------------------- series and meetings
+
+Result<std::optional<Busy>> Operations::Clash(st::Tx& tx, const Group& g, Id venue_id,
+                                              const LocalDateTime& start, int duration, Id self) {
+  ASSIGN_OR_RETURN(int64_t s, ToUnix(g.timezone, start));
+  const int64_t e = s + int64_t{duration} * 60;
+  // Meetings of any group at that venue within a day either side (zones differ by < 1 day).
+  ASSIGN_OR_RETURN(auto near, st::ListVenueMeetings(tx, venue_id, AddDays(start.date, -1),
+                                                    AddMinutes(start, duration + 1440).date));
+  std::vector<Busy> busy;
+  for (const Meeting& m : near) {
+    if (m.status == MeetingStatus::kCancelled || m.id == self) continue;
+    ASSIGN_OR_RETURN(Group og, st::GetGroup(tx, m.group_id));
+    ASSIGN_OR_RETURN(int64_t ms, ToUnix(og.timezone, m.start));
+    busy.push_back(Busy{m.id, og.name, ms, ms + int64_t{m.duration_minutes} * 60});
+  }
+  return FindClash(s, e, busy, self);
+}
+
+namespace {
+
+Status ClashError(const Busy& b, const LocalDateTime& when) {
+  return Status(Code::kConflict,
+                "the venue is booked then by meeting " + std::to_string(b.meeting_id) + " of " +
+                    b.group_name + " (" + FormatLocal(when) +
+                    "); choose another time or venue, or send \"force\": true",
+                "venue_id", "venue_clash");
+}
+
+void DateWarnings(const Group& g, const LocalDateTime& start, const Venue& venue, int members,
+                  std::vector<Warning>* out) {
+  if (g.timezone == "Europe/London") {
+    if (auto h = EnglandBankHoliday(start.date))
+      out->push_back({"bank_holiday", FormatDate(start.date) + " is a bank holiday (" + *h + ")"});
+  }
+  if (venue.capacity && members > *venue.capacity)
+    out->push_back({"capacity", "the group has " + std::to_string(members) + " members but " +
+                                    venue.name + " seats " + std::to_string(*venue.capacity)});
+}
+
+}  // namespace
+
+Result<SeriesCreated> Operations::CreateSeries(Id organiser, const std::string& slug,
+                                               const SeriesInput& in) {
+  Series s;
+  ASSIGN_OR_RETURN(s.title, CleanText(in.title, "title", 200, true));
+  ASSIGN_OR_RETURN(s.start_minute, ParseTimeOfDay(in.start_time, "start_time"));
+  if (in.duration_minutes < 5 || in.duration_minutes > 1440)
+    return InvalidArgument("duration_minutes", "duration_minutes must be from 5 to 1440");
+  s.duration_minutes = static_cast<int>(in.duration_minutes);
+  if (in.agenda) {
+    ASSIGN_OR_RETURN(s.agenda, CleanText(*in.agenda, "agenda", 4000, false, true));
+  }
+  if (in.rrule.has_value() == in.dates.has_value())
+    return InvalidArgument(
+        in.rrule ? "dates" : "rrule",
+        "give either rrule (e.g. FREQ=MONTHLY;BYDAY=3MO;COUNT=5) or dates, not both");
+  const int64_t now = clock_();
+  std::vector<CivilDate> dates;
+  if (in.rrule) {
+    CivilDate first;
+    if (in.first_date) {
+      ASSIGN_OR_RETURN(first, ParseDate(*in.first_date, "first_date"));
+    } else {
+      // Today in UTC is close enough as a default start: the rule picks the first on-pattern date.
+      first = CivilFromDays(now / 86400);
+    }
+    ASSIGN_OR_RETURN(Expansion x, ExpandRule(*in.rrule, first));
+    s.rrule = x.rrule;
+    dates = std::move(x.dates);
+  } else {
+    if (in.first_date)
+      return InvalidArgument("first_date",
+                             "first_date goes with rrule; with dates, list every date");
+    std::vector<CivilDate> parsed;
+    for (size_t i = 0; i < in.dates->size(); ++i) {
+      ASSIGN_OR_RETURN(CivilDate d, ParseDate((*in.dates)[i], "dates"));
+      parsed.push_back(d);
+    }
+    ASSIGN_OR_RETURN(dates, NormalizeDates(parsed));
+  }
+  s.first_date = dates.front();
+  s.created_at = s.updated_at = now;
+  s.uid = NewUuid(random_);
+  s.venue_id = in.venue_id;
+
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  ASSIGN_OR_RETURN(Group g, OwnedGroup(tx, organiser, slug));
+  ASSIGN_OR_RETURN(Venue venue, OwnedVenue(tx, organiser, in.venue_id));
+  s.group_id = g.id;
+  ASSIGN_OR_RETURN(auto members, st::ListMembers(tx, g.id));
+  SeriesCreated out;
+  // Every date must exist at that wall-clock time and be free at the venue.
+  for (const CivilDate& d : dates) {
+    LocalDateTime start{d, s.start_minute};
+    auto unix_start = ToUnix(g.timezone, start, "start_time");
+    if (!unix_start.ok()) return unix_start.status();
+    ASSIGN_OR_RETURN(auto clash, Clash(tx, g, venue.id, start, s.duration_minutes, 0));
+    if (clash) {
+      if (!in.force) return ClashError(*clash, start);
+      out.warnings.push_back({"venue_clash", "overlaps meeting " +
+                                                 std::to_string(clash->meeting_id) + " of " +
+                                                 clash->group_name + " on " + FormatDate(d)});
+    }
+    DateWarnings(g, start, venue, static_cast<int>(members.size()), &out.warnings);
+  }
+  if (s.is_rule() && s.rrule.find("UNTIL=") != std::string::npos) {
+    ASSIGN_OR_RETURN(int64_t last, ToUnix(g.timezone, LocalDateTime{dates.back(), s.start_minute}));
+    s.rrule = WithUtcUntil(s.rrule, FormatIcalUtc(last));
+  }
+  ASSIGN_OR_RETURN(s, st::InsertSeries(tx, s));
+  for (const CivilDate& d : dates) {
+    Meeting m;
+    m.series_id = s.id;
+    m.group_id = g.id;
+    m.uid = s.is_rule() ? s.uid : NewUuid(random_);
+    m.original_start = m.start = LocalDateTime{d, s.start_minute};
+    m.duration_minutes = s.duration_minutes;
+    m.venue_id = venue.id;
+    m.created_at = m.updated_at = now;
+    ASSIGN_OR_RETURN(m, st::InsertMeeting(tx, m));
+    MeetingView v;
+    v.meeting = m;
+    v.series = s;
+    v.group = g;
+    v.venue = venue;
+    out.meetings.push_back(std::move(v));
+  }
+  RETURN_IF_ERROR(st::TouchGroup(tx, g.id, now));
+  RETURN_IF_ERROR(st::BumpRevision(tx, now));
+  RETURN_IF_ERROR(Commit(tx));
+  out.series = s;
+  return out;
+}
+
+Result<std::vector<MeetingView>> Operations::ListMeetings(Id organiser, const std::string& slug,
+                                                          const std::string& from,
+                                                          const std::string& to) {
+  ASSIGN_OR_RETURN(auto from_d, OptDate(from, "from"));
+  ASSIGN_OR_RETURN(auto to_d, OptDate(to, "to"));
+  if (from_d && to_d && *to_d < *from_d) return InvalidArgument("to", "to must not be before from");
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+  ASSIGN_OR_RETURN(Group g, OwnedGroup(tx, organiser, slug));
+  ASSIGN_OR_RETURN(auto meetings, st::ListGroupMeetings(tx, g.id, from_d, to_d));
+  std::vector<MeetingView> out;
+  for (const Meeting& m : meetings) {
+    ASSIGN_OR_RETURN(MeetingView v, LoadView(tx, m));
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+Result<MeetingView> Operations::GetMeeting(Id organiser, Id meeting_id) {
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+  ASSIGN_OR_RETURN(Meeting m, OwnedMeeting(tx, organiser, meeting_id));
+  return LoadView(tx, m);
+}
+
+Result<MeetingChanged> Operations::ChangeMeeting(Id organiser, Id meeting_id,
+                                                 const std::string& if_match,
+                                                 const MeetingPatch& patch) {
+  // Validate what needs no database first.
+  std::optional<LocalDateTime> new_start;
+  if (patch.start) {
+    ASSIGN_OR_RETURN(LocalDateTime t, ParseLocalDateTime(*patch.start, "start"));
+    new_start = t;
+  }
+  if (patch.duration_minutes && (*patch.duration_minutes < 5 || *patch.duration_minutes > 1440))
+    return InvalidArgument("duration_minutes", "duration_minutes must be from 5 to 1440");
+  std::optional<MeetingStatus> new_status;
+  if (patch.status) {
+    if (*patch.status == "cancelled")
+      new_status = MeetingStatus::kCancelled;
+    else if (*patch.status == "scheduled")
+      new_status = MeetingStatus::kScheduled;
+    else
+      return InvalidArgument("status", "status must be cancelled or scheduled");
+  }
+  ASSIGN_OR_RETURN(auto notes, CleanOpt(patch.notes, "notes", 4000, true));
+
+  const int64_t now = clock_();
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  ASSIGN_OR_RETURN(Meeting before, OwnedMeeting(tx, organiser, meeting_id));
+  RETURN_IF_ERROR(CheckIfMatch(if_match, MeetingETag(before)));
+  ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, before.group_id));
+  Meeting after = before;
+  MeetingChange change;
+  if (patch.venue_id && *patch.venue_id != before.venue_id) {
+    ASSIGN_OR_RETURN(Venue v, OwnedVenue(tx, organiser, *patch.venue_id));
+    after.venue_id = v.id;
+    change.kinds.push_back(MeetingChange::Kind::kVenueChanged);
+  }
+  if (new_start && *new_start != before.start) {
+    RETURN_IF_ERROR(ToUnix(g.timezone, *new_start, "start").status());
+    after.start = *new_start;
+    change.kinds.push_back(new_start->date != before.start.date ? MeetingChange::Kind::kMoved
+                                                                : MeetingChange::Kind::kRetimed);
+  }
+  if (patch.duration_minutes && *patch.duration_minutes != before.duration_minutes) {
+    after.duration_minutes = static_cast<int>(*patch.duration_minutes);
+    if (std::find(change.kinds.begin(), change.kinds.end(), MeetingChange::Kind::kRetimed) ==
+        change.kinds.end())
+      change.kinds.push_back(MeetingChange::Kind::kRetimed);
+  }
+  if (new_status && *new_status != before.status) {
+    after.status = *new_status;
+    change.kinds.push_back(*new_status == MeetingStatus::kCancelled
+                               ? MeetingChange::Kind::kCancelled
+                               : MeetingChange::Kind::kReinstated);
+  }
+  if (notes && *notes != before.notes) {
+    after.notes = *notes;
+    change.kinds.push_back(MeetingChange::Kind::kNotes);
+  }
+
+  MeetingChanged out;
+  if (change.kinds.empty()) {
+    ASSIGN_OR_RETURN(out.view, LoadView(tx, before));
+    return out;  // nothing to write: no sequence bump, no notice
+  }
+  ASSIGN_OR_RETURN(Venue venue, st::GetVenue(tx, after.venue_id));
+  if (after.status == MeetingStatus::kScheduled &&
+      (after.venue_id != before.venue_id || after.start != before.start ||
+       after.duration_minutes != before.duration_minutes || before.status != after.status)) {
+    ASSIGN_OR_RETURN(auto clash,
+                     Clash(tx, g, after.venue_id, after.start, after.duration_minutes, after.id));
+    if (clash) {
+      if (!patch.force) return ClashError(*clash, after.start);
+      out.warnings.push_back(
+          {"venue_clash",
+           "overlaps meeting " + std::to_string(clash->meeting_id) + " of " + clash->group_name});
+    }
+    ASSIGN_OR_RETURN(auto members, st::ListMembers(tx, g.id));
+    DateWarnings(g, after.start, venue, static_cast<int>(members.size()), &out.warnings);
+  }
+  after.sequence = before.sequence + 1;
+  after.updated_at = now;
+  RETURN_IF_ERROR(st::UpdateMeeting(tx, after));
+  if (before.status != after.status) {
+    // The master's EXDATE list changed: its SEQUENCE rises too (ical-conformance F16).
+    ASSIGN_OR_RETURN(Series s, st::GetSeries(tx, after.series_id));
+    s.sequence += 1;
+    s.updated_at = now;
+    RETURN_IF_ERROR(st::UpdateSeries(tx, s));
+  }
+  ASSIGN_OR_RETURN(after, st::GetMeeting(tx, after.id));
+  change.before = before;
+  change.after = after;
+  RETURN_IF_ERROR(Changed(tx, change, now));
+  ASSIGN_OR_RETURN(out.view, LoadView(tx, after));
+  RETURN_IF_ERROR(Commit(tx));
+  out.changed = true;
+  return out;
+}
+
+Result<Presenter> Operations::AddPresenter(Id organiser, Id meeting_id, const PresenterInput& in) {
+  Presenter p;
+  ASSIGN_OR_RETURN(p.name, CleanText(in.name, "name", 200, true));
+  ASSIGN_OR_RETURN(p.topic, CleanText(in.topic, "topic", 500, true));
+  if (in.organisation) {
+    ASSIGN_OR_RETURN(p.organisation, CleanText(*in.organisation, "organisation", 200, false));
+  }
+  if (in.email && !in.email->empty()) {
+    ASSIGN_OR_RETURN(p.email, CleanEmail(*in.email, "email"));
+  }
+  const int64_t now = clock_();
+  p.created_at = now;
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  ASSIGN_OR_RETURN(Meeting before, OwnedMeeting(tx, organiser, meeting_id));
+  p.meeting_id = before.id;
+  ASSIGN_OR_RETURN(p, st::InsertPresenter(tx, p));
+  Meeting after = before;
+  after.sequence += 1;  // DESCRIPTION changes: calendars refresh on a higher SEQUENCE
+  after.updated_at = now;
+  RETURN_IF_ERROR(st::UpdateMeeting(tx, after));
+  ASSIGN_OR_RETURN(after, st::GetMeeting(tx, after.id));
+  MeetingChange change{{MeetingChange::Kind::kPresenterAdded}, before, after, p, 0};
+  RETURN_IF_ERROR(Changed(tx, change, now));
+  RETURN_IF_ERROR(Commit(tx));
+  return p;
+}
+
+Status Operations::RemovePresenter(Id organiser, Id meeting_id, Id presenter_id) {
+  const int64_t now = clock_();
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  ASSIGN_OR_RETURN(Meeting before, OwnedMeeting(tx, organiser, meeting_id));
+  auto p = st::GetPresenter(tx, presenter_id);
+  if (!p.ok() || p->meeting_id != before.id) return NotFound("no such presenter at this meeting");
+  RETURN_IF_ERROR(st::DeletePresenter(tx, presenter_id));
+  Meeting after = before;
+  after.sequence += 1;
+  after.updated_at = now;
+  RETURN_IF_ERROR(st::UpdateMeeting(tx, after));
+  ASSIGN_OR_RETURN(after, st::GetMeeting(tx, after.id));
+  MeetingChange change{{MeetingChange::Kind::kPresenterRemoved}, before, after, *p, 0};
+  RETURN_IF_ERROR(Changed(tx, change, now));
+  return Commit(tx);
+}
+
+// ---------------------------------------------------------------- apologies and register
+
+Result<bool> Operations::RecordApologies(Id organiser, Id meeting_id, Id member_id,
+                                         const std::string& reason_in) {
+  ASSIGN_OR_RETURN(std::string reason, CleanText(reason_in, "reason", 500, false, true));
+  const int64_t now = clock_();
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  ASSIGN_OR_RETURN(Meeting m, OwnedMeeting(tx, organiser, meeting_id));
+  auto member = st::GetMember(tx, member_id);
+  if (!member.ok() || member->group_id != m.group_id)
+    return Status(Code::kNotFound, "no member " + std::to_string(member_id) + " in this group",
+                  "member_id");
+  ASSIGN_OR_RETURN(bool inserted, st::InsertApology(tx, Apology{m.id, member_id, reason, now}));
+  if (!inserted) return false;
+  MeetingChange change{{MeetingChange::Kind::kApologies}, m, m, std::nullopt, member_id};
+  RETURN_IF_ERROR(Changed(tx, change, now));
+  RETURN_IF_ERROR(Commit(tx));
+  return true;
+}
+
+Result<AttendanceView> Operations::Attendance(Id organiser, Id meeting_id) {
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+  ASSIGN_OR_RETURN(Meeting m, OwnedMeeting(tx, organiser, meeting_id));
+  AttendanceView out;
+  ASSIGN_OR_RETURN(out.meeting, LoadView(tx, m));
+  ASSIGN_OR_RETURN(auto members, st::ListMembers(tx, m.group_id));
+  ASSIGN_OR_RETURN(auto apologies, st::ListApologies(tx, m.id));
+  ASSIGN_OR_RETURN(auto marked, st::ListAttendance(tx, m.id));
+  int sent = 0;
+  for (const Member& mem : members) {
+    AttendanceRow row{mem, calendar::Attendance::kExpected, ""};
+    for (const Apology& a : apologies)
+      if (a.member_id == mem.id) {
+        row.status = calendar::Attendance::kApologies;
+        row.reason = a.reason;
+        ++sent;
+      }
+    for (const auto& [id, status] : marked)
+      if (id == mem.id) row.status = status;  // the register on the day wins
+    out.members.push_back(std::move(row));
+  }
+  out.quorum = ForecastQuorum(static_cast<int>(members.size()), sent, out.meeting.group.quorum);
+  return out;
+}
+
+Status Operations::MarkAttendance(Id organiser, Id meeting_id, Id member_id,
+                                  const std::string& status) {
+  calendar::Attendance a;
+  if (status == "present")
+    a = calendar::Attendance::kPresent;
+  else if (status == "absent")
+    a = calendar::Attendance::kAbsent;
+  else
+    return InvalidArgument("status", "status must be present or absent");
+  const int64_t now = clock_();
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  ASSIGN_OR_RETURN(Meeting m, OwnedMeeting(tx, organiser, meeting_id));
+  auto member = st::GetMember(tx, member_id);
+  if (!member.ok() || member->group_id != m.group_id)
+    return NotFound("no member " + std::to_string(member_id) + " in this group");
+  RETURN_IF_ERROR(st::SetAttendance(tx, m.id, member_id, a, now));
+  RETURN_IF_ERROR(st::BumpRevision(tx, now));
+  return Commit(tx);
+}
+
+Result<std::vector<Busy>> Operations::VenueBusy(Id organiser, Id venue_id, const std::string& from,
+                                                const std::string& to) {
+  ASSIGN_OR_RETURN(auto from_d, OptDate(from, "from"));
+  ASSIGN_OR_RETURN(auto to_d, OptDate(to, "to"));
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+  RETURN_IF_ERROR(OwnedVenue(tx, organiser, venue_id).status());
+  ASSIGN_OR_RETURN(auto meetings, st::ListVenueMeetings(tx, venue_id, from_d, to_d));
+  std::vector<Busy> out;
+  for (const Meeting& m : meetings) {
+    if (m.status == MeetingStatus::kCancelled) continue;
+    ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, m.group_id));
+    ASSIGN_OR_RETURN(int64_t s, ToUnix(g.timezone, m.start));
+    out.push_back(Busy{m.id, g.name, s, s + int64_t{m.duration_minutes} * 60});
+  }
+  return out;
+}
+
+}  // namespace convene::server
