@@ -389,7 +389,8 @@ Message ComposeWelcome(const Welcome& raw, const ComposeEnv& env) {
          "date by itself):\n  " +
          to.feed_url + "\n";
   }
-  if (!to.page_url.empty()) t += "\nYour page, with every meeting:\n  " + to.page_url + "\n";
+  if (!to.page_url.empty())
+    t += "\nYour page, with every meeting (send apologies from there):\n  " + to.page_url + "\n";
   if (!to.apology_url.empty())
     t += "\nTo send apologies for a meeting:\n  " + to.apology_url + "\n";
   t += to.delivery == calendar::Delivery::kInvitations

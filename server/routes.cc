@@ -38,6 +38,7 @@ const ApiRoute kApiRoutes[] = {
     {Method::kPost, R"(/api/v1/meetings/(\d+)/apologies)", api::RecordApologies},
     {Method::kGet, R"(/api/v1/meetings/(\d+)/attendance)", api::GetAttendance},
     {Method::kPut, R"(/api/v1/meetings/(\d+)/attendance/(\d+))", api::PutAttendance},
+    {Method::kGet, R"(/api/v1/outbox)", api::ListOutbox},
 };
 
 void Add(httplib::Server& http, Method m, const char* pattern, httplib::Server::Handler h) {
