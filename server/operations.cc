@@ -299,7 +299,10 @@ Result<MemberCreated> Operations::AddMember(Id organiser, const std::string& slu
   ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
   ASSIGN_OR_RETURN(Group g, OwnedGroup(tx, organiser, slug));
   m.group_id = g.id;
-  for (const Member& other : *st::ListMembers(tx, g.id))
+  // Bound to a local: `for (x : *ListMembers(...))` would iterate a destroyed temporary (the
+  // Result dies before the loop body in C++20) and crashed once a group had ~500 members.
+  ASSIGN_OR_RETURN(std::vector<Member> existing, st::ListMembers(tx, g.id));
+  for (const Member& other : existing)
     if (other.email == m.email ||
         (other.email.size() == m.email.size() &&
          std::equal(other.email.begin(), other.email.end(), m.email.begin(),
