@@ -7,14 +7,14 @@
 #include <ctime>
 #include <mutex>
 
+#include "calendar/tz.h"
+
 namespace convene::calendar {
 namespace {
 
-// libical's builtin-zone cache is loaded lazily and is not safe to fill from two threads.
-std::mutex& ZoneMutex() {
-  static std::mutex m;
-  return m;
-}
+// libical's builtin-zone cache is loaded lazily and is not safe to fill from two threads; the one
+// mutex that guards it lives in tz.cc, shared with the VTIMEZONE code.
+std::mutex& ZoneMutex() { return LibicalZoneMutex(); }
 
 bool AllDigits(std::string_view s) {
   for (char c : s)

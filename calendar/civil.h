@@ -3,7 +3,7 @@
 // Meetings are kept as local wall-clock times in their group's zone ("Mondays at 10:30 in
 // London"), because that is what the organiser means and what iCalendar's TZID carries; UTC is
 // derived when needed. The types are plain values. The zone functions are thread-safe (libical's
-// zone cache is guarded by one mutex inside civil.cc).
+// zone cache is guarded by LibicalZoneMutex() of tz.h).
 #pragma once
 
 #include <cstdint>

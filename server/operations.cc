@@ -299,17 +299,17 @@ Result<MemberCreated> Operations::AddMember(Id organiser, const std::string& slu
   ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
   ASSIGN_OR_RETURN(Group g, OwnedGroup(tx, organiser, slug));
   m.group_id = g.id;
-  // Bound to a local: `for (x : *ListMembers(...))` would iterate a destroyed temporary (the
-  // Result dies before the loop body in C++20) and crashed once a group had ~500 members.
-  ASSIGN_OR_RETURN(std::vector<Member> existing, st::ListMembers(tx, g.id));
-  for (const Member& other : existing)
-    if (other.email == m.email ||
-        (other.email.size() == m.email.size() &&
-         std::equal(other.email.begin(), other.email.end(), m.email.begin(),
-                    [](char a, char b) { return std::tolower(a) == std::tolower(b); })))
+  ASSIGN_OR_RETURN(auto existing, st::ListMembers(tx, g.id));
+  for (const Member& other : existing) {
+    // Emails compare without case (the column is COLLATE NOCASE too).
+    const bool same = other.email.size() == m.email.size() &&
+                      std::equal(other.email.begin(), other.email.end(), m.email.begin(),
+                                 [](char a, char b) { return std::tolower(a) == std::tolower(b); });
+    if (same)
       return Status(Code::kConflict,
                     m.email + " is already a member (id " + std::to_string(other.id) + ")", "email",
                     "member_exists");
+  }
   ASSIGN_OR_RETURN(m, st::InsertMember(tx, m));
   MemberCreated out;
   out.member = m;

@@ -1,9 +1,12 @@
-// Every URL of convene -> its handler: the map of the API. Feed, page and outbox routes are
-// added below as their modules land.
+// Every URL of convene -> its handler: the map of the API. Page and outbox routes are added
+// below as their modules land.
 #include <spdlog/spdlog.h>
+
+#include <memory>
 
 #include "server/api_handlers.h"
 #include "server/app.h"
+#include "server/feed_handlers.h"
 #include "server/http_util.h"
 
 namespace convene::server {
@@ -41,6 +44,18 @@ const ApiRoute kApiRoutes[] = {
     {Method::kGet, R"(/api/v1/outbox)", api::ListOutbox},
 };
 
+// Feeds (api.md "Feeds and pages"): no Bearer token. Group and venue feeds are public; the member
+// feed's secret is its path. A GET route answers HEAD too (cpp-httplib), which H7 asks for.
+struct FeedRoute {
+  const char* pattern;
+  FeedKind kind;
+};
+const FeedRoute kFeedRoutes[] = {
+    {R"(/feeds/groups/([a-z0-9-]{1,40})\.ics)", FeedKind::kGroup},
+    {R"(/feeds/venues/(\d{1,18})\.ics)", FeedKind::kVenue},
+    {R"(/feeds/members/([A-Za-z0-9_-]{20,128})\.ics)", FeedKind::kMember},
+};
+
 void Add(httplib::Server& http, Method m, const char* pattern, httplib::Server::Handler h) {
   switch (m) {
     case Method::kGet:
@@ -75,6 +90,19 @@ void RegisterRoutes(App& app) {
       }
       h(app, *organiser, req, res);
     });
+  }
+
+  // One feed cache for the App's life; the route lambdas own it.
+  auto feed_service = std::make_shared<FeedService>(
+      app.db(), app.config().base_url, app.config().feed_refresh_minutes,
+      [&app] { return app.ops().Now(); }, SystemRandom());
+  for (const FeedRoute& r : kFeedRoutes) {
+    const FeedKind kind = r.kind;
+    http.Get(r.pattern,
+             [&app, feed_service, kind](const httplib::Request& req, httplib::Response& res) {
+               feeds::Serve(
+                   *feed_service, kind, [&app] { return app.ops().Now(); }, req, res);
+             });
   }
 
   http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {

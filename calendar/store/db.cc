@@ -31,15 +31,31 @@ Status FromSqlite(int rc, sqlite3* conn, std::string_view what) {
   }
 }
 
-// ---- Stmt ----
+// ---- Conn and Stmt ----
 
-Stmt::Stmt(sqlite3* conn, const char* sql) : conn_(conn) {
-  int rc = sqlite3_prepare_v2(conn, sql, -1, &stmt_, nullptr);
-  if (rc != SQLITE_OK) status_ = FromSqlite(rc, conn, "prepare");
+Conn::~Conn() {
+  for (auto& [sql, stmt] : idle) sqlite3_finalize(stmt);
+  sqlite3_close_v2(db);
+}
+
+Stmt::Stmt(Conn* conn, const char* sql) : conn_(conn) {
+  auto it = conn->idle.find(std::string_view(sql));
+  if (it != conn->idle.end()) {
+    stmt_ = it->second;
+    conn->idle.erase(it);
+    return;
+  }
+  int rc = sqlite3_prepare_v3(conn->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+  if (rc != SQLITE_OK) status_ = FromSqlite(rc, conn->db, "prepare");
 }
 
 Stmt::~Stmt() {
-  if (stmt_) sqlite3_finalize(stmt_);
+  if (!stmt_) return;
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  // Keep it for the next use of the same SQL, unless a twin is already waiting.
+  if (!conn_->idle.emplace(std::string_view(sqlite3_sql(stmt_)), stmt_).second)
+    sqlite3_finalize(stmt_);
 }
 
 Stmt& Stmt::Bind(int i, int64_t v) {
@@ -63,7 +79,7 @@ bool Stmt::Step() {
   if (!stmt_ || !status_.ok()) return false;
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
-  if (rc != SQLITE_DONE) status_ = FromSqlite(rc, conn_, "step");
+  if (rc != SQLITE_DONE) status_ = FromSqlite(rc, conn_->db, "step");
   return false;
 }
 
@@ -98,17 +114,17 @@ Tx::Tx(Tx&& o) noexcept : db_(o.db_), conn_(o.conn_), write_(o.write_), done_(o.
 
 Tx::~Tx() {
   if (!done_ && conn_) {
-    sqlite3_exec(conn_, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_exec(conn_->db, "ROLLBACK", nullptr, nullptr, nullptr);
   }
   if (conn_) db_->Release(conn_);
 }
 
 Status Tx::Commit() {
   if (done_) return Internal("transaction already finished");
-  int rc = sqlite3_exec(conn_, "COMMIT", nullptr, nullptr, nullptr);
+  int rc = sqlite3_exec(conn_->db, "COMMIT", nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) {
-    Status st = FromSqlite(rc, conn_, "commit");
-    sqlite3_exec(conn_, "ROLLBACK", nullptr, nullptr, nullptr);
+    Status st = FromSqlite(rc, conn_->db, "commit");
+    sqlite3_exec(conn_->db, "ROLLBACK", nullptr, nullptr, nullptr);
     done_ = true;
     return st;
   }
@@ -117,13 +133,13 @@ Status Tx::Commit() {
 }
 
 Status Tx::Exec(const std::string& sql) {
-  int rc = sqlite3_exec(conn_, sql.c_str(), nullptr, nullptr, nullptr);
-  return FromSqlite(rc, conn_, "exec");
+  int rc = sqlite3_exec(conn_->db, sql.c_str(), nullptr, nullptr, nullptr);
+  return FromSqlite(rc, conn_->db, "exec");
 }
 
 // ---- Db ----
 
-Result<sqlite3*> Db::OpenConnection() {
+Result<Conn*> Db::OpenConnection() {
   sqlite3* conn = nullptr;
   int rc =
       sqlite3_open_v2(path_.c_str(), &conn,
@@ -145,13 +161,15 @@ Result<sqlite3*> Db::OpenConnection() {
     sqlite3_close(conn);
     return Status(Code::kUnavailable, "cannot use database " + path_ + ": " + msg);
   }
-  return conn;
+  Conn* c = new Conn();
+  c->db = conn;
+  return c;
 }
 
 Result<std::unique_ptr<Db>> Db::Open(const std::string& path) {
   if (path.empty() || path == ":memory:") return InvalidArgument("db", "--db must name a file");
   std::unique_ptr<Db> db(new Db(path));
-  ASSIGN_OR_RETURN(sqlite3 * conn, db->OpenConnection());
+  ASSIGN_OR_RETURN(Conn * conn, db->OpenConnection());
   db->Release(conn);
   RETURN_IF_ERROR(Migrate(*db));
   return db;
@@ -159,14 +177,14 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path) {
 
 Db::~Db() {
   std::lock_guard<std::mutex> lock(mu_);
-  for (sqlite3* c : idle_) sqlite3_close_v2(c);
+  for (Conn* c : idle_) delete c;
 }
 
-Result<sqlite3*> Db::Acquire() {
+Result<Conn*> Db::Acquire() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!idle_.empty()) {
-      sqlite3* c = idle_.back();
+      Conn* c = idle_.back();
       idle_.pop_back();
       return c;
     }
@@ -174,36 +192,32 @@ Result<sqlite3*> Db::Acquire() {
   return OpenConnection();
 }
 
-void Db::Release(sqlite3* conn) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (idle_.size() < kMaxIdle) {
-    idle_.push_back(conn);
-  } else {
-    sqlite3_close_v2(conn);
+void Db::Release(Conn* conn) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (idle_.size() < kMaxIdle) {
+      idle_.push_back(conn);
+      return;
+    }
   }
+  delete conn;
 }
 
-Result<Tx> Db::Write() {
-  ASSIGN_OR_RETURN(sqlite3 * conn, Acquire());
-  int rc = sqlite3_exec(conn, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+Result<Tx> Db::Begin(bool write) {
+  ASSIGN_OR_RETURN(Conn * conn, Acquire());
+  const char* sql = write ? "BEGIN IMMEDIATE" : "BEGIN";
+  int rc = sqlite3_exec(conn->db, sql, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) {
-    Status st = FromSqlite(rc, conn, "begin immediate");
+    Status st = FromSqlite(rc, conn->db, sql);
     Release(conn);
     return st;
   }
-  return Tx(this, conn, true);
+  return Tx(this, conn, write);
 }
 
-Result<Tx> Db::Read() {
-  ASSIGN_OR_RETURN(sqlite3 * conn, Acquire());
-  int rc = sqlite3_exec(conn, "BEGIN", nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) {
-    Status st = FromSqlite(rc, conn, "begin");
-    Release(conn);
-    return st;
-  }
-  return Tx(this, conn, false);
-}
+Result<Tx> Db::Write() { return Begin(true); }
+
+Result<Tx> Db::Read() { return Begin(false); }
 
 Result<bool> Db::IntegrityOk() {
   ASSIGN_OR_RETURN(Tx tx, Read());
@@ -214,9 +228,10 @@ Result<bool> Db::IntegrityOk() {
 }
 
 Status Db::Checkpoint() {
-  ASSIGN_OR_RETURN(sqlite3 * conn, Acquire());
-  int rc = sqlite3_wal_checkpoint_v2(conn, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
-  Status st = rc == SQLITE_BUSY ? Status::Ok() : FromSqlite(rc, conn, "checkpoint");
+  ASSIGN_OR_RETURN(Conn * conn, Acquire());
+  int rc =
+      sqlite3_wal_checkpoint_v2(conn->db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  Status st = rc == SQLITE_BUSY ? Status::Ok() : FromSqlite(rc, conn->db, "checkpoint");
   Release(conn);
   return st;
 }

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "calendar/status.h"
@@ -27,10 +28,19 @@ namespace convene::calendar::store {
 
 class Db;
 
+// One pooled connection with the statements it has prepared, kept for reuse: preparing costs
+// more than running most of our queries. Used by one transaction (one thread) at a time.
+struct Conn {
+  sqlite3* db = nullptr;
+  // Idle prepared statements by SQL text (the key views sqlite3_sql() of the statement).
+  std::unordered_map<std::string_view, sqlite3_stmt*> idle;
+  ~Conn();
+};
+
 // A prepared statement bound to one connection. Bind parameters are 1-based, as in SQLite.
 class Stmt {
  public:
-  Stmt(sqlite3* conn, const char* sql);
+  Stmt(Conn* conn, const char* sql);
   ~Stmt();
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
@@ -63,7 +73,7 @@ class Stmt {
   std::optional<int> OptInt(int col) const;
 
  private:
-  sqlite3* conn_;
+  Conn* conn_;
   sqlite3_stmt* stmt_ = nullptr;
   Status status_;
 };
@@ -80,15 +90,15 @@ class Tx {
   // Runs SQL without results (DDL, PRAGMA).
   Status Exec(const std::string& sql);
   Stmt Prepare(const char* sql) { return Stmt(conn_, sql); }
-  int64_t LastInsertId() const { return sqlite3_last_insert_rowid(conn_); }
-  int Changes() const { return sqlite3_changes(conn_); }
+  int64_t LastInsertId() const { return sqlite3_last_insert_rowid(conn_->db); }
+  int Changes() const { return sqlite3_changes(conn_->db); }
   bool writable() const { return write_; }
 
  private:
   friend class Db;
-  Tx(Db* db, sqlite3* conn, bool write) : db_(db), conn_(conn), write_(write) {}
+  Tx(Db* db, Conn* conn, bool write) : db_(db), conn_(conn), write_(write) {}
   Db* db_;
-  sqlite3* conn_;
+  Conn* conn_;
   bool write_;
   bool done_ = false;
 };
@@ -117,13 +127,14 @@ class Db {
  private:
   friend class Tx;
   explicit Db(std::string path) : path_(std::move(path)) {}
-  Result<sqlite3*> Acquire();
-  void Release(sqlite3* conn);
-  Result<sqlite3*> OpenConnection();
+  Result<Tx> Begin(bool write);
+  Result<Conn*> Acquire();
+  void Release(Conn* conn);
+  Result<Conn*> OpenConnection();
 
   std::string path_;
   std::mutex mu_;
-  std::vector<sqlite3*> idle_;
+  std::vector<Conn*> idle_;
 };
 
 }  // namespace convene::calendar::store

@@ -122,6 +122,16 @@ Result<std::vector<Member>> ListMembers(Tx& tx, Id group_id) {
   return out;
 }
 
+Result<std::vector<Member>> ListMembersByEmail(Tx& tx, const std::string& email) {
+  // members.email is COLLATE NOCASE, so this matches as the UNIQUE(group_id, email) does.
+  Stmt s = tx.Prepare((std::string(kMemberCols) + " WHERE email=?1 ORDER BY group_id, id").c_str());
+  s.BindAll(email);
+  std::vector<Member> out;
+  while (s.Step()) out.push_back(MemberRow(s));
+  RETURN_IF_ERROR(s.status());
+  return out;
+}
+
 Status UpdateMember(Tx& tx, const Member& m) {
   Stmt s = tx.Prepare(
       "UPDATE members SET name=?2, email=?3, organisation=?4, role=?5, delivery=?6,"

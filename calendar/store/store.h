@@ -73,6 +73,8 @@ Status UpdateGroup(Tx& tx, const Group& g);
 Result<Member> InsertMember(Tx& tx, Member m);
 Result<Member> GetMember(Tx& tx, Id id);
 Result<std::vector<Member>> ListMembers(Tx& tx, Id group_id);
+// Every membership of one person (same email, any case) across groups: the member feed.
+Result<std::vector<Member>> ListMembersByEmail(Tx& tx, const std::string& email);
 Status UpdateMember(Tx& tx, const Member& m);
 Status DeleteMember(Tx& tx, Id id);
 
