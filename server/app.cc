@@ -42,8 +42,6 @@ void App::WireNotices(Clock clock, RandomSource random) {
   ctx.base_url = c.base_url;
   ctx.delay_seconds = c.notice_delay;
   ctx.random = std::move(random);
-  // ctx.render_invitation: set to calendar::RenderInvitation when calendar/ical.h lands; until
-  // then members who chose `invitations` get the plain notice.
   ops_->set_change_hook([ctx](calendar::store::Tx& tx, const MeetingChange& change, int64_t now) {
     return QueueChangeNotices(tx, change, now, ctx);
   });

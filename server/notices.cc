@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "calendar/ical.h"
 #include "calendar/store/store.h"
 #include "notify/notices.h"
 
@@ -115,7 +116,29 @@ Status MeetingNotices(st::Tx& tx, const MeetingChange& change, int64_t now,
   ASSIGN_OR_RETURN(std::vector<Member> members, st::ListMembers(tx, g.id));
   ASSIGN_OR_RETURN(
       c.members, Recipients(tx, ctx, members, after.id, after.status == MeetingStatus::kScheduled));
-  c.render_invitation = ctx.render_invitation;
+  // The iMIP object for members who chose invitations: the meeting as it now is, from the
+  // feed's UID, with the member's apology link (ical-conformance M1-M9).
+  std::optional<Venue> venue;
+  if (auto v = st::GetVenue(tx, after.venue_id); v.ok()) venue = *v;
+  c.render_invitation =
+      [series, g, after, venue, now_list, organiser = c.group.organiser, now, base = ctx.base_url](
+          const notify::Recipient& to, const notify::MeetingSnapshot&, notify::ItipMethod method) {
+        InvitationInput in;
+        in.method = method == notify::ItipMethod::kCancel ? InvitationMethod::kCancel
+                                                          : InvitationMethod::kRequest;
+        in.series = series;
+        in.timezone = g.timezone;
+        in.group_name = g.name;
+        in.meeting = after;
+        in.venue = venue;
+        in.presenters = now_list;
+        in.base_url = base;
+        in.organiser = Person{organiser.name, organiser.email};
+        in.attendee = Person{to.name, to.email};
+        if (!to.apology_url.empty()) in.personal_text = "Send apologies: " + to.apology_url;
+        in.dtstamp = now;
+        return RenderInvitation(in);
+      };
   ASSIGN_OR_RETURN(notify::QueueCounts q, notify::QueueMeetingChange(tx, c, Options(ctx), now));
   spdlog::debug("meeting {}: notices queued {} updated {} superseded {} skipped {}", after.id,
                 q.queued, q.updated, q.superseded, q.skipped);

@@ -23,13 +23,12 @@ struct NoticeContext {
   std::string base_url;
   int64_t delay_seconds = 60;  // --notice-delay
   RandomSource random;
-  // iMIP parts for members who chose `invitations` (calendar/ical.h RenderInvitation). Empty:
-  // they get the plain notice.
-  notify::InvitationRenderer render_invitation;
 };
 
 // The ChangeHook: notices to members and presenters for meeting changes, to the organiser for
-// apologies (and the quorum warning). Notes-only changes send nothing.
+// apologies (and the quorum warning). Notes-only changes send nothing. Members who chose
+// `invitations` also get the iMIP object of calendar/ical.h (REQUEST, or CANCEL when the meeting
+// is cancelled) as the text/calendar part.
 Status QueueChangeNotices(calendar::store::Tx& tx, const MeetingChange& change, int64_t now,
                           const NoticeContext& ctx);
 

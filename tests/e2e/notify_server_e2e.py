@@ -136,10 +136,10 @@ def server_notices(convene, tmp):
             ids[addr] = m["id"]
         st, _, s = call("POST", api + "/groups/futures/series",
                         {"title": "Futures meeting", "venue_id": v1["id"], "start_time": "10:30",
-                         "duration_minutes": 120, "rrule": "FREQ=MONTHLY;BYDAY=3MO;COUNT=3",
+                         "duration_minutes": 120, "rrule": "FREQ=MONTHLY;BYDAY=3MO;COUNT=4",
                          "first_date": "2010-03-01"}, token)
         check(st == 201, "series")
-        m1, m2, m3 = [m["id"] for m in s["meetings"]]
+        m1, m2, m3, m4 = [m["id"] for m in s["meetings"]]
 
         def patch(mid, body):
             _, h, _ = call("GET", api + "/meetings/%d" % mid, None, token)
@@ -150,6 +150,7 @@ def server_notices(convene, tmp):
         patch(m1, {"start": "2010-03-15T14:00"})     # inside the window: one notice, net change
         patch(m2, {"status": "cancelled"})
         patch(m2, {"status": "scheduled"})           # undone inside the window: nothing
+        patch(m4, {"status": "cancelled"})
         st, _, _ = call("POST", api + "/meetings/%d/presenters" % m3,
                         {"name": "Dr Ada", "email": "ada@example.net", "topic": "Engines"}, token)
         check(st == 201, "presenter")
@@ -193,6 +194,32 @@ def server_notices(convene, tmp):
         welcome = [t for s, t, _ in by_to[addr] if s.startswith("Welcome")][0]
         check(srv.base + "/feeds/members/" in welcome and srv.base + "/m/" in welcome,
               "welcome links: " + welcome)
+    # Invitations (bob): multipart/alternative, text first, the iMIP object of calendar/ical.h
+    # last, its METHOD equal to the part's (M1, M2), From == ORGANIZER (M9), one VEVENT (M3).
+    for subject_start, method in (("Changed: Futures meeting, Monday 15 March", "REQUEST"),
+                                  ("Cancelled: Futures meeting, Monday 21 June", "CANCEL")):
+        for addr in ("bob@example.org", "ann@example.org"):
+            found = [m for s, _, m in by_to[addr] if s.startswith(subject_start)]
+            check(len(found) == 1, "%s: %r x%d" % (addr, subject_start, len(found)))
+            msg = found[0]
+            if addr != "bob@example.org":
+                check(msg.get_content_type() == "text/plain", "feed member got %s" % msg.get_content_type())
+                continue
+            check(msg.get_content_type() == "multipart/alternative", "bob: " + msg.get_content_type())
+            parts = list(msg.iter_parts())
+            check([p.get_content_type() for p in parts] == ["text/plain", "text/calendar"], "parts")
+            cal = parts[1]
+            body = cal.get_payload(decode=True).decode()
+            check(cal.get_param("method") == method and "\r\nMETHOD:%s\r\n" % method in body,
+                  "M1: %s vs %s" % (cal.get_param("method"), body[:200]))
+            check(cal.get("Content-Disposition") is None, "M2: attachment")
+            check(body.count("BEGIN:VEVENT") == 1, "M3: one VEVENT")
+            unfolded = body.replace("\r\n ", "")
+            check("mailto:sec@example.org" in unfolded.split("ORGANIZER")[1].split("\r\n")[0],
+                  "M9: ORGANIZER")
+            check("mailto:bob@example.org" in unfolded, "ATTENDEE")
+            if method == "CANCEL":
+                check("STATUS:CANCELLED" in body, "M6: STATUS:CANCELLED")
     presenter = [s for s, _, _ in by_to["ada@example.net"]]
     check(presenter == ["You are presenting: Futures meeting, Monday 17 May 2010"],
           "presenter got %s" % presenter)
