@@ -326,4 +326,15 @@ void PutAttendance(App& app, Id org, const httplib::Request& req, httplib::Respo
   });
 }
 
+void ListOutbox(App& app, Id org, const httplib::Request& req, httplib::Response& res) {
+  Handle(res, [&]() -> Status {
+    ASSIGN_OR_RETURN(auto rows, app.ops().ListOutbox(org, req.get_param_value("status")));
+    json list = json::array();
+    for (const auto& e : rows) list.push_back(OutboxJson(e));
+    res.set_header("Cache-Control", "no-store");
+    SendJson(res, 200, {{"messages", list}});
+    return Status::Ok();
+  });
+}
+
 }  // namespace convene::server::api

@@ -29,6 +29,7 @@ void RemovePresenter(App&, calendar::Id, const httplib::Request&, httplib::Respo
 void RecordApologies(App&, calendar::Id, const httplib::Request&, httplib::Response&);
 void GetAttendance(App&, calendar::Id, const httplib::Request&, httplib::Response&);
 void PutAttendance(App&, calendar::Id, const httplib::Request&, httplib::Response&);
+void ListOutbox(App&, calendar::Id, const httplib::Request&, httplib::Response&);
 
 // The id in path group `i` (routes only match digits); NotFound when out of range.
 Result<calendar::Id> PathId(const httplib::Request& req, size_t i);

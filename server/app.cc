@@ -4,18 +4,54 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include "notify/smtp_mailer.h"
+#include "notify/spool_mailer.h"
 #include "server/http_util.h"
+#include "server/notices.h"
 
 namespace convene::server {
 
 App::App(Config config, std::unique_ptr<calendar::store::Db> db, Clock clock, RandomSource random)
     : config_(std::move(config)), db_(std::move(db)) {
-  ops_ = std::make_unique<Operations>(*db_, std::move(clock), std::move(random), config_.base_url);
+  ops_ = std::make_unique<Operations>(*db_, clock, random, config_.base_url);
+  WireNotices(std::move(clock), std::move(random));
 }
 
 App::~App() {
   Stop();
+  worker_->Stop();
   StopMaintenance();
+}
+
+void App::WireNotices(Clock clock, RandomSource random) {
+  const Config& c = config_;
+  if (c.smtp.empty()) {
+    mailer_ = std::make_unique<notify::SpoolMailer>(c.spool_dir());
+  } else {
+    mailer_ = std::make_unique<notify::SmtpMailer>(
+        notify::SmtpOptionsFromEnvironment(c.smtp, c.smtp_starttls));
+  }
+  notify::WorkerOptions w;
+  w.retry.first_retry_s = c.mail_first_retry;
+  w.retry.max_retry_s = c.mail_max_retry;
+  w.retry.lifetime_s = c.mail_lifetime;
+  w.retry.relay_pause_s = c.mail_relay_pause;
+  w.retry.relay_pause_max_s = c.mail_relay_pause_max;
+  w.lease_seconds = c.mail_lease;
+  worker_ = std::make_unique<notify::Worker>(*db_, *mailer_, std::move(clock), w);
+
+  NoticeContext ctx;
+  ctx.base_url = c.base_url;
+  ctx.delay_seconds = c.notice_delay;
+  ctx.random = std::move(random);
+  ops_->set_change_hook([ctx](calendar::store::Tx& tx, const MeetingChange& change, int64_t now) {
+    return QueueChangeNotices(tx, change, now, ctx);
+  });
+  ops_->set_member_hook([ctx](calendar::store::Tx& tx, const calendar::Group& g,
+                              const MemberCreated& m,
+                              int64_t now) { return QueueMemberWelcome(tx, g, m, now, ctx); });
+  notify::Worker* worker = worker_.get();
+  ops_->set_after_commit([worker] { worker->Wake(); });
 }
 
 void App::StartMaintenance() {
@@ -110,6 +146,7 @@ Status App::Bind() {
 
 bool App::Run() {
   if (!maintenance_.joinable()) StartMaintenance();
+  worker_->Start();
   return http_.listen_after_bind();
 }
 

@@ -1,8 +1,10 @@
-// App: one running convene, wiring Config -> Db (migrated) -> Operations -> HTTP server.
+// App: one running convene, wiring Config -> Db (migrated) -> Operations -> HTTP server, and the
+// mail worker (notify/) that delivers the notices operations queue.
 //
 // main.cc and the HTTP tests both build an App, so tests exercise exactly what ships. Start-up
-// order: Create() opens and migrates the database; Bind() takes the port; Run() serves until
-// Stop() (from any thread). Operations and Db are thread-safe; the App outlives every request.
+// order: Create() opens and migrates the database; Bind() takes the port; Run() starts the mail
+// worker and serves until Stop() (from any thread). Operations and Db are thread-safe; the App
+// outlives every request. Every commit of an operation wakes the mail worker.
 #pragma once
 
 #include <httplib.h>
@@ -14,6 +16,8 @@
 #include <thread>
 
 #include "calendar/store/db.h"
+#include "notify/mailer.h"
+#include "notify/worker.h"
 #include "server/config.h"
 #include "server/operations.h"
 
@@ -35,6 +39,7 @@ class App {
   const Config& config() const { return config_; }
   calendar::store::Db& db() { return *db_; }
   Operations& ops() { return *ops_; }
+  notify::Worker& mail_worker() { return *worker_; }
   httplib::Server& http() { return http_; }
 
  private:
@@ -45,8 +50,13 @@ class App {
   void StartMaintenance();
   void StopMaintenance();
 
+  // The notices' transport and the thread that drives it; both created by Create().
+  void WireNotices(Clock clock, RandomSource random);
+
   Config config_;
   std::unique_ptr<calendar::store::Db> db_;
+  std::unique_ptr<notify::Mailer> mailer_;
+  std::unique_ptr<notify::Worker> worker_;
   std::thread maintenance_;
   std::mutex maintenance_mu_;
   std::condition_variable maintenance_cv_;

@@ -81,13 +81,13 @@ calendar::Id GetId(const unsigned char* in) {
 }
 }  // namespace
 
-std::string ApologyToken(const std::string& link_key, calendar::Id meeting_id,
-                         calendar::Id member_id, int64_t links_version) {
+namespace {
+// ids (6 + 6 bytes) + the first 20 bytes of HMAC-SHA-256(link key, msg), base64url.
+std::string LinkToken(const std::string& link_key, calendar::Id meeting_id, calendar::Id member_id,
+                      const std::string& msg) {
   unsigned char raw[32];
   PutId(raw, meeting_id);
   PutId(raw + 6, member_id);
-  const std::string msg = "apology|" + std::to_string(meeting_id) + "|" +
-                          std::to_string(member_id) + "|" + std::to_string(links_version);
   unsigned char mac[crypto_auth_hmacsha256_BYTES];
   crypto_auth_hmacsha256_state st;
   crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(link_key.data()),
@@ -99,6 +99,34 @@ std::string ApologyToken(const std::string& link_key, calendar::Id meeting_id,
   char out[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
   sodium_bin2base64(out, sizeof out, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   return out;
+}
+}  // namespace
+
+std::string ApologyToken(const std::string& link_key, calendar::Id meeting_id,
+                         calendar::Id member_id, int64_t links_version) {
+  return LinkToken(link_key, meeting_id, member_id,
+                   "apology|" + std::to_string(meeting_id) + "|" + std::to_string(member_id) + "|" +
+                       std::to_string(links_version));
+}
+
+std::string UnsubscribeToken(const std::string& link_key, calendar::Id member_id,
+                             int64_t links_version) {
+  return LinkToken(
+      link_key, 0, member_id,
+      "unsubscribe|" + std::to_string(member_id) + "|" + std::to_string(links_version));
+}
+
+std::optional<calendar::Id> DecodeUnsubscribeToken(const std::string& token) {
+  auto ref = DecodeApologyToken(token);
+  if (!ref || ref->meeting_id != 0) return std::nullopt;
+  return ref->member_id;
+}
+
+bool UnsubscribeTokenValid(const std::string& link_key, const std::string& token,
+                           const calendar::Member& member) {
+  auto id = DecodeUnsubscribeToken(token);
+  if (!id || *id != member.id) return false;
+  return SecretsEqual(token, UnsubscribeToken(link_key, member.id, member.links_version));
 }
 
 std::optional<ApologyRef> DecodeApologyToken(const std::string& token) {

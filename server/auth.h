@@ -54,6 +54,16 @@ std::optional<ApologyRef> DecodeApologyToken(const std::string& token);
 bool ApologyTokenValid(const std::string& link_key, const std::string& token,
                        const calendar::Member& member, calendar::Id meeting_id);
 
+// One-click unsubscribe links (RFC 8058) in notices: /unsubscribe/{token}. Same layout as an
+// apology token with meeting id 0, but the MAC covers "unsubscribe|...", so neither kind of
+// token passes for the other. Bumping links_version revokes them too.
+std::string UnsubscribeToken(const std::string& link_key, calendar::Id member_id,
+                             int64_t links_version);
+// The member id the token claims (check it with UnsubscribeTokenValid), or nullopt.
+std::optional<calendar::Id> DecodeUnsubscribeToken(const std::string& token);
+bool UnsubscribeTokenValid(const std::string& link_key, const std::string& token,
+                           const calendar::Member& member);
+
 // Argon2id. Passwords must be 12..128 characters (ASVS 2.1: no composition rules).
 Status ValidatePassword(const std::string& password);
 Result<std::string> HashPassword(const std::string& password);

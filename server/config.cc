@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include "notify/smtp_mailer.h"
+
 namespace convene::server {
 
 std::string Config::listen_host() const {
@@ -42,6 +44,24 @@ Status Config::Validate() const {
       return InvalidArgument("base-url", "--base-url must be a plain URL without spaces or quotes");
   if (!smtp.empty() && smtp.rfind("smtp://", 0) != 0 && smtp.rfind("smtps://", 0) != 0)
     return InvalidArgument("smtp", "--smtp must be smtp://host:port or smtps://host:port");
+  if (!smtp.empty()) RETURN_IF_ERROR(notify::ValidateSmtpUrl(smtp));
+  if (smtp_starttls && smtp.rfind("smtp://", 0) != 0)
+    return InvalidArgument("smtp-starttls", "--smtp-starttls goes with an smtp:// relay");
+  for (auto [value, name] : {std::pair{mail_first_retry, "mail-first-retry"},
+                             {mail_max_retry, "mail-max-retry"},
+                             {mail_lifetime, "mail-lifetime"},
+                             {mail_relay_pause, "mail-relay-pause"},
+                             {mail_relay_pause_max, "mail-relay-pause-max"},
+                             {mail_lease, "mail-lease"}}) {
+    if (value < 1 || value > 30 * 86400)
+      return InvalidArgument(name, std::string("--") + name + " must be 1 to 2592000 seconds");
+  }
+  if (mail_first_retry > mail_max_retry)
+    return InvalidArgument("mail-first-retry",
+                           "--mail-first-retry must not exceed --mail-max-retry");
+  if (mail_relay_pause > mail_relay_pause_max)
+    return InvalidArgument("mail-relay-pause",
+                           "--mail-relay-pause must not exceed --mail-relay-pause-max");
   if (notice_delay < 0 || notice_delay > 86400)
     return InvalidArgument("notice-delay", "--notice-delay must be 0 to 86400 seconds");
   if (threads < 2 || threads > 1024)
@@ -51,15 +71,18 @@ Status Config::Validate() const {
 
 std::string Config::Describe() const {
   std::string mail = smtp.empty() ? "spool " + spool_dir() : smtp;
+  if (smtp_starttls) mail += " (STARTTLS)";
   auto at = mail.find('@');
   auto scheme = mail.find("://");
   if (at != std::string::npos && scheme != std::string::npos && at > scheme)
     mail = mail.substr(0, scheme + 3) + "***" + mail.substr(at);
   return fmt::format(
       "db={} listen={} base_url={} mail={} notice_delay={}s threads={} keep_alive={}x{}s "
-      "timeouts={}s/{}s max_body={}B feed_refresh={}min",
+      "timeouts={}s/{}s max_body={}B feed_refresh={}min mail_retry={}..{}s mail_lifetime={}s "
+      "relay_pause={}..{}s mail_lease={}s",
       db, listen, base_url, mail, notice_delay, threads, keep_alive_max_count, keep_alive_timeout_s,
-      read_timeout_s, write_timeout_s, max_body_bytes, feed_refresh_minutes);
+      read_timeout_s, write_timeout_s, max_body_bytes, feed_refresh_minutes, mail_first_retry,
+      mail_max_retry, mail_lifetime, mail_relay_pause, mail_relay_pause_max, mail_lease);
 }
 
 }  // namespace convene::server

@@ -25,6 +25,21 @@ struct Config {
   std::string spool;
   // Seconds in which several edits of one meeting coalesce into one notice.
   int notice_delay = 60;
+  // Require STARTTLS on an smtp:// relay. (With CONVENE_SMTP_USER set, a relay other than
+  // loopback always needs TLS, so a password never crosses the network in clear.)
+  bool smtp_starttls = false;
+  // Delivery schedule, seconds (hardening.md 1.1; RFC 5321 4.5.4.1 wants it configurable): a 4xx
+  // or a dropped connection retries after mail_first_retry, doubling up to mail_max_retry; after
+  // mail_lifetime a notice fails for good (5xx fails at once). A relay that cannot be reached is
+  // paused for mail_relay_pause, doubling up to mail_relay_pause_max, so an outage costs a few
+  // connection attempts rather than one per notice. A notice being sent is leased for mail_lease,
+  // after which another start may take it over (a crash mid-send).
+  int mail_first_retry = 60;
+  int mail_max_retry = 3600;
+  int mail_lifetime = 2 * 86400;
+  int mail_relay_pause = 30;
+  int mail_relay_pause_max = 600;
+  int mail_lease = 300;
 
   // Worker threads. cpp-httplib holds one thread per connection for the connection's whole
   // life, and its default pool is 8: 8 idle keep-alive clients freeze every new request for the

@@ -149,6 +149,28 @@ int main(int argc, char** argv) {
       ->add_option("--notice-delay", config.notice_delay,
                    "seconds in which edits coalesce into one notice")
       ->envname("CONVENE_NOTICE_DELAY");
+  serve->add_flag("--smtp-starttls", config.smtp_starttls, "require STARTTLS on an smtp:// relay")
+      ->envname("CONVENE_SMTP_STARTTLS");
+  const struct {
+    const char* flag;
+    int* value;
+    const char* env;
+    const char* help;
+  } mail_options[] = {
+      {"--mail-first-retry", &config.mail_first_retry, "CONVENE_MAIL_FIRST_RETRY",
+       "seconds before the first retry of a deferred notice (then doubling)"},
+      {"--mail-max-retry", &config.mail_max_retry, "CONVENE_MAIL_MAX_RETRY",
+       "longest wait between retries, seconds"},
+      {"--mail-lifetime", &config.mail_lifetime, "CONVENE_MAIL_LIFETIME",
+       "seconds after which an undeliverable notice fails"},
+      {"--mail-relay-pause", &config.mail_relay_pause, "CONVENE_MAIL_RELAY_PAUSE",
+       "seconds to pause an unreachable relay (then doubling)"},
+      {"--mail-relay-pause-max", &config.mail_relay_pause_max, "CONVENE_MAIL_RELAY_PAUSE_MAX",
+       "longest relay pause, seconds"},
+      {"--mail-lease", &config.mail_lease, "CONVENE_MAIL_LEASE",
+       "seconds a notice being sent stays reserved (a crash mid-send frees it after this)"},
+  };
+  for (const auto& o : mail_options) serve->add_option(o.flag, *o.value, o.help)->envname(o.env);
   serve->add_option("--threads", config.threads, "HTTP worker threads")->envname("CONVENE_THREADS");
   serve
       ->add_option("--feed-refresh-minutes", config.feed_refresh_minutes,

@@ -322,6 +322,7 @@ Result<MemberCreated> Operations::AddMember(Id organiser, const std::string& slu
   ASSIGN_OR_RETURN(out.page_token, IssueToken(tx, random_, row));
   RETURN_IF_ERROR(st::TouchGroup(tx, g.id, now));
   RETURN_IF_ERROR(st::BumpRevision(tx, now));
+  if (member_hook_) RETURN_IF_ERROR(member_hook_(tx, g, out, now));
   RETURN_IF_ERROR(Commit(tx));
   return out;
 }
@@ -699,6 +700,28 @@ Status Operations::MarkAttendance(Id organiser, Id meeting_id, Id member_id,
   RETURN_IF_ERROR(st::SetAttendance(tx, m.id, member_id, a, now));
   RETURN_IF_ERROR(st::BumpRevision(tx, now));
   return Commit(tx);
+}
+
+// ---------------------------------------------------------------- the notice outbox
+
+Result<std::vector<notify::OutboxEntry>> Operations::ListOutbox(Id organiser,
+                                                                const std::string& status) {
+  std::optional<notify::OutboxStatus> filter;
+  if (!status.empty()) {
+    filter = notify::ParseOutboxStatus(status);
+    if (!filter || *filter == notify::OutboxStatus::kSuperseded)
+      return InvalidArgument("status", "status must be queued, sent or failed");
+  }
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+  ASSIGN_OR_RETURN(std::vector<Group> groups, st::ListGroups(tx, organiser));
+  std::vector<Id> ids;
+  for (const Group& g : groups) ids.push_back(g.id);
+  ASSIGN_OR_RETURN(std::vector<notify::OutboxEntry> rows, notify::ListOutbox(tx, ids, filter));
+  if (!filter) {
+    // Superseded rows were never going to be sent: not part of the organiser's view.
+    std::erase_if(rows, [](const notify::OutboxEntry& e) { return e.status == "superseded"; });
+  }
+  return rows;
 }
 
 Result<std::vector<Busy>> Operations::VenueBusy(Id organiser, Id venue_id, const std::string& from,

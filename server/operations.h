@@ -21,6 +21,7 @@
 #include "calendar/status.h"
 #include "calendar/store/db.h"
 #include "calendar/store/store.h"
+#include "notify/outbox.h"
 #include "server/auth.h"
 
 namespace convene::server {
@@ -132,6 +133,9 @@ struct MeetingChange {
 };
 // Called inside the write transaction (so queued notices commit with the change).
 using ChangeHook = std::function<Status(calendar::store::Tx&, const MeetingChange&, int64_t now)>;
+// Called inside AddMember's transaction with the member and its tokens (the welcome notice).
+using MemberHook = std::function<Status(calendar::store::Tx&, const calendar::Group&,
+                                        const MemberCreated&, int64_t now)>;
 
 // ---- organiser sessions (operations_sessions.cc) ----
 struct LoginLimits {
@@ -209,6 +213,7 @@ class Operations {
   Operations(calendar::store::Db& db, Clock clock, RandomSource random, std::string base_url);
 
   void set_change_hook(ChangeHook hook) { change_hook_ = std::move(hook); }
+  void set_member_hook(MemberHook hook) { member_hook_ = std::move(hook); }
   void set_after_commit(std::function<void()> f) { after_commit_ = std::move(f); }
   calendar::store::Db& db() { return db_; }
   int64_t Now() const { return clock_(); }
@@ -293,6 +298,10 @@ class Operations {
                                const std::string& reason);
   Result<AttendanceView> Attendance(Id organiser, Id meeting_id);
   Status MarkAttendance(Id organiser, Id meeting_id, Id member_id, const std::string& status);
+  // ---- the notice outbox ----
+  // Notices of the organiser's groups, newest first; `status` is "" or queued|sent|failed.
+  Result<std::vector<notify::OutboxEntry>> ListOutbox(Id organiser, const std::string& status);
+
   Result<std::vector<calendar::Busy>> VenueBusy(Id organiser, Id venue_id, const std::string& from,
                                                 const std::string& to);
 
@@ -341,6 +350,7 @@ class Operations {
   RandomSource random_;
   std::string base_url_;
   ChangeHook change_hook_;
+  MemberHook member_hook_;
   std::function<void()> after_commit_;
   LoginLimits limits_;
   std::string link_key_;

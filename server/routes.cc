@@ -43,6 +43,7 @@ const ApiRoute kApiRoutes[] = {
     {Method::kPost, R"(/api/v1/meetings/(\d+)/apologies)", api::RecordApologies},
     {Method::kGet, R"(/api/v1/meetings/(\d+)/attendance)", api::GetAttendance},
     {Method::kPut, R"(/api/v1/meetings/(\d+)/attendance/(\d+))", api::PutAttendance},
+    {Method::kGet, R"(/api/v1/outbox)", api::ListOutbox},
 };
 
 // Capability tokens in paths: 43 characters of base64url.

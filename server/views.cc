@@ -116,4 +116,22 @@ json AttendanceJson(const AttendanceView& a) {
           {"quorum", quorum}};
 }
 
+nlohmann::json OutboxJson(const notify::OutboxEntry& e) {
+  const auto time = [](std::optional<int64_t> t) {
+    return t ? nlohmann::json(IsoInZone("UTC", *t)) : nlohmann::json(nullptr);
+  };
+  return {
+      {"id", e.id},
+      {"to", e.to},
+      {"subject", e.subject},
+      {"status", e.status},
+      {"attempts", e.attempts},
+      {"next_attempt_at", time(e.next_attempt_at)},
+      {"kind", e.kind},
+      {"meeting_id", e.meeting_id == 0 ? nlohmann::json(nullptr) : nlohmann::json(e.meeting_id)},
+      {"last_error", e.last_error},
+      {"created_at", time(e.created_at)},
+      {"sent_at", time(e.sent_at)}};
+}
+
 }  // namespace convene::server

@@ -16,6 +16,9 @@ nlohmann::json MeetingJson(const MeetingView& v);
 nlohmann::json SeriesJson(const calendar::Series& s);
 nlohmann::json WarningsJson(const std::vector<Warning>& w);
 nlohmann::json AttendanceJson(const AttendanceView& a);
+// One notice of GET /api/v1/outbox: {id, to, subject, status, attempts, next_attempt_at (null
+// unless queued), kind, meeting_id, last_error, created_at, sent_at}; times in UTC, ISO 8601.
+nlohmann::json OutboxJson(const notify::OutboxEntry& e);
 // Unix seconds as ISO 8601 in the zone.
 std::string IsoInZone(const std::string& tz, int64_t unix_seconds);
 

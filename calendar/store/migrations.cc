@@ -144,6 +144,39 @@ CREATE TABLE login_failures (
 );
 CREATE INDEX login_failures_key_at ON login_failures(key, at);
 )sql",
+      // 3: the notice outbox (notify/outbox.h). No foreign keys: a queued notice must outlive
+      // the group, meeting or member it was about. `body` holds the RFC 5322 bytes.
+      R"sql(
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY,
+  group_id INTEGER NOT NULL,
+  meeting_id INTEGER NOT NULL DEFAULT 0,
+  kind TEXT NOT NULL,
+  coalesce_key TEXT,
+  recipient TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  message_id TEXT NOT NULL UNIQUE,
+  envelope_from TEXT NOT NULL DEFAULT '',
+  body BLOB NOT NULL,
+  before_state TEXT NOT NULL DEFAULT '',
+  after_state TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'queued'
+    CHECK (status IN ('queued','sent','failed','superseded')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  due_at INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  lease_until INTEGER,
+  last_attempt_at INTEGER,
+  sent_at INTEGER,
+  last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status = 'queued';
+CREATE INDEX outbox_coalesce ON outbox(coalesce_key) WHERE coalesce_key IS NOT NULL;
+CREATE INDEX outbox_group ON outbox(group_id, id);
+CREATE INDEX outbox_meeting_kind ON outbox(meeting_id, kind);
+)sql",
   };
   return kMigrations;
 }

@@ -1,0 +1,120 @@
+// The inputs of every notice: what changed, for whom, with which links.
+//
+// The server's operations build these inside their write transaction from the rows they just
+// changed (notify/ never reads the domain tables itself) and hand them to notify/notices.h.
+// Plain values; copy freely between threads.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "calendar/civil.h"
+#include "calendar/model.h"
+#include "calendar/rules.h"
+#include "calendar/status.h"
+#include "notify/message.h"
+
+namespace convene::notify {
+
+using calendar::Id;
+
+struct VenueRef {
+  std::string name;
+  std::string address;
+  std::string postcode;
+  bool operator==(const VenueRef&) const = default;
+};
+
+struct PresenterRef {
+  std::string name;
+  std::string organisation;
+  std::string email;  // may be empty: presenters need not have one
+  std::string topic;
+  bool operator==(const PresenterRef&) const = default;
+};
+
+// What a member is told about one meeting. Two snapshots that compare equal mean "nothing to
+// tell" (an edit undone inside the coalescing window sends nothing).
+struct MeetingSnapshot {
+  calendar::LocalDateTime start;  // wall clock in the group's zone
+  int duration_minutes = 0;
+  VenueRef venue;
+  calendar::MeetingStatus status = calendar::MeetingStatus::kScheduled;
+  std::vector<PresenterRef> presenters;
+  bool operator==(const MeetingSnapshot&) const = default;
+};
+
+struct GroupRef {
+  Id id = 0;
+  std::string name;
+  std::string timezone;  // IANA, e.g. Europe/London
+  Address organiser;     // the From of every notice of the group (RFC 6047 2.2: = ORGANIZER)
+};
+
+struct Recipient {
+  Id member_id = 0;  // 0: a presenter who is not a member
+  std::string name;
+  std::string email;
+  calendar::Delivery delivery = calendar::Delivery::kFeed;
+  bool unsubscribed = false;  // true: no notices at all (the feed keeps working)
+  // Personal capability links, each optional (empty: not mentioned).
+  std::string page_url;
+  std::string apology_url;
+  std::string feed_url;
+  // RFC 8058 token: gives `List-Unsubscribe: <{base_url}/unsubscribe/{token}>`. Empty: none.
+  std::string unsubscribe_token;
+};
+
+enum class ItipMethod { kRequest, kCancel };
+const char* ItipMethodName(ItipMethod m);  // "REQUEST" | "CANCEL"
+
+// Renders the VCALENDAR of an iMIP notice for one recipient (calendar/ical.h RenderInvitation):
+// exactly one METHOD line equal to `method`, CRLF line ends. Called inside the transaction.
+using InvitationRenderer = std::function<Result<std::string>(
+    const Recipient& to, const MeetingSnapshot& after, ItipMethod method)>;
+
+// A meeting was moved, re-venued, cancelled, reinstated, or its presenters changed.
+struct MeetingChange {
+  GroupRef group;
+  Id meeting_id = 0;
+  std::string series_title;
+  MeetingSnapshot before;
+  MeetingSnapshot after;
+  // Where the rest of the series meets after this change, when the series has later meetings:
+  // equal to after.venue gives "the venue will continue to be X"; anything else says the change
+  // is for this meeting only.
+  std::optional<VenueRef> series_venue;
+  // Every member of the group (the unsubscribed and those without email are skipped here).
+  // Presenters in before/after with an email are told too, members or not.
+  std::vector<Recipient> members;
+  // Optional: members who chose `invitations` get a text/calendar part when set.
+  InvitationRenderer render_invitation;
+};
+
+struct ApologyRef {
+  std::string name;
+  std::string reason;
+  bool operator==(const ApologyRef&) const = default;
+};
+
+// Apologies for a meeting were recorded (or withdrawn); the organiser is told.
+struct ApologiesChange {
+  GroupRef group;
+  Id meeting_id = 0;
+  std::string series_title;
+  MeetingSnapshot meeting;
+  std::vector<ApologyRef> before;  // every apology for the meeting before the change
+  std::vector<ApologyRef> after;   // ... and after it
+  calendar::QuorumForecast forecast_before;
+  calendar::QuorumForecast forecast_after;
+};
+
+// A member joined a group.
+struct Welcome {
+  GroupRef group;
+  Recipient member;  // feed_url, page_url and apology_url are the links shown
+};
+
+}  // namespace convene::notify

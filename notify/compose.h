@@ -1,0 +1,49 @@
+// Composition: (change, snapshots, recipient, links) -> Message. Pure: no I/O, no clock, no
+// randomness (the Date and the Message-ID come in through ComposeEnv), so every notice is exact
+// in tests. Each notice says what changed from what to what, and links to the meeting page
+// (`{base_url}/meetings/{id}`) and the recipient's own page and apology link when given.
+//
+// The iMIP part is not composed here: notices.cc attaches the VCALENDAR that
+// calendar/ical.h renders. Text is plain UTF-8; rfc5322.h makes it safe for the wire.
+// Thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "notify/change.h"
+#include "notify/message.h"
+
+namespace convene::notify {
+
+struct ComposeEnv {
+  std::string base_url;    // public origin, no trailing slash
+  int64_t now = 0;         // Unix seconds: the Date header
+  std::string message_id;  // "<...@...>"
+};
+
+// "Monday 12 July 2010, 10:30 to 12:00".
+std::string FormatWhen(const calendar::LocalDateTime& start, int duration_minutes);
+// "Monday 12 July 2010".
+std::string FormatDay(const calendar::CivilDate& d);
+// "Old Hall, 1 High Street, AB1 2CD" (empty parts left out).
+std::string FormatVenue(const VenueRef& v);
+std::string MeetingPageUrl(const std::string& base_url, Id meeting_id);
+
+// The net change from `before` (the snapshot the recipient last heard of: the first edit's, when
+// several coalesce) to `change.after`, for one recipient (a member, or a presenter named in
+// either snapshot). Callers skip recipients for whom before == after.
+Message ComposeMeetingChange(const MeetingChange& change, const MeetingSnapshot& before,
+                             const Recipient& to, const ComposeEnv& env);
+
+// To the organiser: apologies added (and withdrawn) between `before` and change.after.
+Message ComposeApologies(const ApologiesChange& change, const std::vector<ApologyRef>& before,
+                         const ComposeEnv& env);
+
+// To the organiser, once per meeting: the forecast fell below the quorum.
+Message ComposeQuorumAtRisk(const ApologiesChange& change, const ComposeEnv& env);
+
+// To a new member: the feed link, the member page and the apology link.
+Message ComposeWelcome(const Welcome& welcome, const ComposeEnv& env);
+
+}  // namespace convene::notify

@@ -1,0 +1,336 @@
+#include "notify/notices.h"
+
+#include <fmt/core.h>
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "notify/compose.h"
+#include "notify/outbox.h"
+#include "notify/rfc5322.h"
+
+namespace convene::notify {
+namespace {
+
+using calendar::store::Tx;
+using nlohmann::json;
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+json VenueJson(const VenueRef& v) {
+  return json{{"name", v.name}, {"address", v.address}, {"postcode", v.postcode}};
+}
+
+VenueRef VenueFrom(const json& j) {
+  return VenueRef{j.value("name", ""), j.value("address", ""), j.value("postcode", "")};
+}
+
+std::string ApologiesJson(const std::vector<ApologyRef>& list) {
+  json a = json::array();
+  for (const ApologyRef& r : list) a.push_back(json{{"name", r.name}, {"reason", r.reason}});
+  return a.dump();
+}
+
+Result<std::vector<ApologyRef>> ParseApologiesJson(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_array()) return Internal("bad apologies snapshot");
+  std::vector<ApologyRef> out;
+  for (const json& r : j) {
+    if (!r.is_object()) return Internal("bad apologies snapshot");
+    out.push_back(ApologyRef{r.value("name", ""), r.value("reason", "")});
+  }
+  return out;
+}
+
+// One composed notice for one recipient, written as a new row or over a pending one.
+struct Draft {
+  const NoticeOptions* options = nullptr;
+  Id group_id = 0;
+  Id meeting_id = 0;
+  std::string kind;
+  std::string coalesce_key;
+  std::string before_state, after_state;
+  int64_t due_at = 0;
+};
+
+Draft MakeDraft(const NoticeOptions& options, Id group_id, Id meeting_id, std::string kind,
+                std::string coalesce_key) {
+  Draft d;
+  d.options = &options;
+  d.group_id = group_id;
+  d.meeting_id = meeting_id;
+  d.kind = std::move(kind);
+  d.coalesce_key = std::move(coalesce_key);
+  return d;
+}
+
+Status Write(Tx& tx, const Draft& d, const Message& msg, const std::string& bytes,
+             const std::optional<PendingRow>& pending, int64_t now, QueueCounts& counts) {
+  if (pending) {
+    RETURN_IF_ERROR(
+        UpdatePending(tx, pending->id, SanitizeHeaderText(msg.subject), bytes, d.after_state, now));
+    ++counts.updated;
+    return Status::Ok();
+  }
+  NewOutboxRow row;
+  row.group_id = d.group_id;
+  row.meeting_id = d.meeting_id;
+  row.kind = d.kind;
+  row.coalesce_key = d.coalesce_key;
+  row.recipient = msg.to.email;
+  row.subject = SanitizeHeaderText(msg.subject);
+  row.message_id = msg.message_id;
+  row.bounce_domain =
+      d.options->bounce_domain.empty() ? DomainOf(msg.from.email) : d.options->bounce_domain;
+  row.body = bytes;
+  row.before_state = d.before_state;
+  row.after_state = d.after_state;
+  row.due_at = d.due_at;
+  RETURN_IF_ERROR(Enqueue(tx, row, now).status());
+  ++counts.queued;
+  return Status::Ok();
+}
+
+const RandomSource& RandomOf(const NoticeOptions& o) {
+  static const RandomSource kSodium = SodiumRandom();
+  return o.random ? o.random : kSodium;
+}
+
+// Serialises `msg`; an unusable calendar part falls back to the plain notice, an unusable
+// address skips the recipient (nullopt).
+std::optional<std::string> Serialize(Message& msg, const char* what) {
+  Result<std::string> bytes = SerializeRfc5322(msg);
+  if (!bytes.ok() && msg.calendar) {
+    spdlog::warn("{} notice: calendar part unusable ({}); sending the plain notice", what,
+                 bytes.status().message());
+    msg.calendar.reset();
+    bytes = SerializeRfc5322(msg);
+  }
+  if (!bytes.ok()) {
+    spdlog::warn("{} notice to <{}> skipped: {}", what, msg.to.email, bytes.status().message());
+    return std::nullopt;
+  }
+  return std::move(bytes).value();
+}
+
+}  // namespace
+
+RandomSource SodiumRandom() {
+  if (sodium_init() < 0) spdlog::critical("libsodium failed to initialise");
+  return [](unsigned char* buf, size_t n) { randombytes_buf(buf, n); };
+}
+
+std::string NewMessageId(const RandomSource& random, const std::string& domain) {
+  unsigned char buf[16];
+  random(buf, sizeof buf);
+  std::string hex;
+  for (unsigned char b : buf) hex += fmt::format("{:02x}", b);
+  return "<" + hex + "@" + (domain.empty() ? std::string("convene.invalid") : domain) + ">";
+}
+
+std::string SnapshotJson(const MeetingSnapshot& s) {
+  json p = json::array();
+  for (const PresenterRef& r : s.presenters) {
+    p.push_back(json{{"name", r.name},
+                     {"organisation", r.organisation},
+                     {"email", r.email},
+                     {"topic", r.topic}});
+  }
+  return json{{"start", calendar::FormatLocal(s.start)},
+              {"duration_minutes", s.duration_minutes},
+              {"venue", VenueJson(s.venue)},
+              {"status", calendar::MeetingStatusName(s.status)},
+              {"presenters", p}}
+      .dump();
+}
+
+Result<MeetingSnapshot> ParseSnapshotJson(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Internal("bad meeting snapshot");
+  MeetingSnapshot s;
+  ASSIGN_OR_RETURN(s.start, calendar::ParseLocalDateTime(j.value("start", ""), "start"));
+  s.duration_minutes = j.value("duration_minutes", 0);
+  if (j.contains("venue") && j["venue"].is_object()) s.venue = VenueFrom(j["venue"]);
+  s.status = j.value("status", "") == "cancelled" ? calendar::MeetingStatus::kCancelled
+                                                  : calendar::MeetingStatus::kScheduled;
+  if (j.contains("presenters") && j["presenters"].is_array()) {
+    for (const json& r : j["presenters"]) {
+      if (!r.is_object()) continue;
+      s.presenters.push_back(PresenterRef{r.value("name", ""), r.value("organisation", ""),
+                                          r.value("email", ""), r.value("topic", "")});
+    }
+  }
+  return s;
+}
+
+Result<QueueCounts> QueueMeetingChange(Tx& tx, const MeetingChange& change,
+                                       const NoticeOptions& options, int64_t now) {
+  QueueCounts counts;
+  // Recipients, one per address: members first, then presenters who are not members.
+  std::map<std::string, Recipient> to;
+  std::set<std::string> unsubscribed;
+  for (const Recipient& m : change.members) {
+    if (m.email.empty()) continue;
+    const std::string key = Lower(m.email);
+    if (m.unsubscribed) {
+      unsubscribed.insert(key);
+      continue;
+    }
+    to.emplace(key, m);
+  }
+  for (const auto* list : {&change.before.presenters, &change.after.presenters}) {
+    for (const PresenterRef& p : *list) {
+      const std::string key = Lower(p.email);
+      if (key.empty() || unsubscribed.count(key) || to.count(key)) continue;
+      Recipient r;
+      r.name = p.name;
+      r.email = p.email;
+      to.emplace(key, r);
+    }
+  }
+
+  const std::string after_state = SnapshotJson(change.after);
+  for (const auto& [key, r] : to) {
+    Draft d = MakeDraft(options, change.group.id, change.meeting_id, "meeting_change",
+                        fmt::format("meeting:{}:{}", change.meeting_id, key));
+    ASSIGN_OR_RETURN(std::optional<PendingRow> pending, FindCoalescable(tx, d.coalesce_key, now));
+    MeetingSnapshot before = change.before;
+    if (pending) {
+      Result<MeetingSnapshot> b = ParseSnapshotJson(pending->before_state);
+      if (b.ok()) {
+        before = std::move(b).value();
+      } else {
+        spdlog::warn("outbox row {}: unreadable snapshot; not coalescing", pending->id);
+        pending.reset();
+      }
+    }
+    if (before == change.after) {
+      if (pending) {
+        RETURN_IF_ERROR(Supersede(tx, pending->id, now));
+        ++counts.superseded;
+      }
+      continue;
+    }
+    ComposeEnv env{options.base_url, now,
+                   pending
+                       ? pending->message_id
+                       : NewMessageId(RandomOf(options), DomainOf(change.group.organiser.email))};
+    Message msg = ComposeMeetingChange(change, before, r, env);
+    if (r.member_id != 0 && r.delivery == calendar::Delivery::kInvitations &&
+        change.render_invitation) {
+      const ItipMethod method = change.after.status == calendar::MeetingStatus::kCancelled
+                                    ? ItipMethod::kCancel
+                                    : ItipMethod::kRequest;
+      Result<std::string> ical = change.render_invitation(r, change.after, method);
+      if (ical.ok()) {
+        msg.calendar = CalendarPart{ItipMethodName(method), std::move(ical).value()};
+      } else {
+        spdlog::warn("meeting {}: no invitation for <{}>: {}", change.meeting_id, r.email,
+                     ical.status().message());
+      }
+    }
+    std::optional<std::string> bytes = Serialize(msg, "meeting change");
+    if (!bytes) {
+      ++counts.skipped;
+      continue;
+    }
+    d.before_state = SnapshotJson(before);
+    d.after_state = after_state;
+    d.due_at = now + std::max<int64_t>(0, options.delay_seconds);
+    RETURN_IF_ERROR(Write(tx, d, msg, *bytes, pending, now, counts));
+  }
+  return counts;
+}
+
+Result<QueueCounts> QueueApologies(Tx& tx, const ApologiesChange& change,
+                                   const NoticeOptions& options, int64_t now) {
+  QueueCounts counts;
+  const std::string organiser = Lower(change.group.organiser.email);
+  const std::string domain = DomainOf(organiser);
+  const int64_t due = now + std::max<int64_t>(0, options.delay_seconds);
+
+  {
+    Draft d = MakeDraft(options, change.group.id, change.meeting_id, "apologies",
+                        fmt::format("apologies:{}:{}", change.meeting_id, organiser));
+    ASSIGN_OR_RETURN(std::optional<PendingRow> pending, FindCoalescable(tx, d.coalesce_key, now));
+    std::vector<ApologyRef> before = change.before;
+    if (pending) {
+      auto b = ParseApologiesJson(pending->before_state);
+      if (b.ok()) {
+        before = std::move(b).value();
+      } else {
+        pending.reset();
+      }
+    }
+    if (before == change.after) {
+      if (pending) {
+        RETURN_IF_ERROR(Supersede(tx, pending->id, now));
+        ++counts.superseded;
+      }
+    } else {
+      ComposeEnv env{options.base_url, now,
+                     pending ? pending->message_id : NewMessageId(RandomOf(options), domain)};
+      Message msg = ComposeApologies(change, before, env);
+      if (std::optional<std::string> bytes = Serialize(msg, "apologies")) {
+        d.before_state = ApologiesJson(before);
+        d.after_state = ApologiesJson(change.after);
+        d.due_at = due;
+        RETURN_IF_ERROR(Write(tx, d, msg, *bytes, pending, now, counts));
+      } else {
+        ++counts.skipped;
+      }
+    }
+  }
+
+  // The quorum warning: once per meeting, when the forecast falls below the quorum. It waits
+  // out the window like any notice, so an apology withdrawn at once sends no warning.
+  const std::string qkey = fmt::format("quorum:{}", change.meeting_id);
+  ASSIGN_OR_RETURN(std::optional<PendingRow> qpending, FindCoalescable(tx, qkey, now));
+  if (!change.forecast_after.at_risk()) {
+    if (qpending) {
+      RETURN_IF_ERROR(Supersede(tx, qpending->id, now));
+      ++counts.superseded;
+    }
+    return counts;
+  }
+  if (change.forecast_before.at_risk() || qpending) return counts;
+  ASSIGN_OR_RETURN(bool warned, HasNotice(tx, change.meeting_id, "quorum_at_risk"));
+  if (warned) return counts;
+  ComposeEnv env{options.base_url, now, NewMessageId(RandomOf(options), domain)};
+  Message msg = ComposeQuorumAtRisk(change, env);
+  if (std::optional<std::string> bytes = Serialize(msg, "quorum")) {
+    Draft d = MakeDraft(options, change.group.id, change.meeting_id, "quorum_at_risk", qkey);
+    d.due_at = due;
+    RETURN_IF_ERROR(Write(tx, d, msg, *bytes, std::nullopt, now, counts));
+  } else {
+    ++counts.skipped;
+  }
+  return counts;
+}
+
+Result<QueueCounts> QueueWelcome(Tx& tx, const Welcome& welcome, const NoticeOptions& options,
+                                 int64_t now) {
+  QueueCounts counts;
+  if (welcome.member.email.empty() || welcome.member.unsubscribed) return counts;
+  ComposeEnv env{options.base_url, now,
+                 NewMessageId(RandomOf(options), DomainOf(welcome.group.organiser.email))};
+  Message msg = ComposeWelcome(welcome, env);
+  std::optional<std::string> bytes = Serialize(msg, "welcome");
+  if (!bytes) {
+    ++counts.skipped;
+    return counts;
+  }
+  Draft d = MakeDraft(options, welcome.group.id, 0, "welcome", "");
+  d.due_at = now;
+  RETURN_IF_ERROR(Write(tx, d, msg, *bytes, std::nullopt, now, counts));
+  return counts;
+}
+
+}  // namespace convene::notify

@@ -1,0 +1,66 @@
+// Notices: the entry points the server's operations call inside their write transaction.
+//
+// Each call composes one notice per recipient and writes it to the outbox in the caller's
+// transaction, so notices commit (or roll back) with the change; nothing here talks to a relay.
+// After the commit the caller wakes the Worker.
+//
+// Coalescing: a notice is due `delay_seconds` after the first edit. Until then, a later edit of
+// the same meeting rewrites the recipient's queued row (same row, same Message-ID) to state the
+// net change from the snapshot the recipient last heard of (kept in the row) to the newest one;
+// when the edits cancel out, the row is superseded and nothing is sent. A row already attempted
+// is never rewritten: a later edit queues a new notice from where that one left off.
+//
+// Recipients: members with an email who have not unsubscribed, plus presenters (members or not)
+// with an email named before or after the change. A recipient whose address cannot be used is
+// skipped with a warning in the log; it never fails the organiser's change.
+//
+// Threads: as for Tx. The RandomSource must be thread-safe (libsodium's is).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "calendar/status.h"
+#include "calendar/store/db.h"
+#include "notify/change.h"
+
+namespace convene::notify {
+
+using RandomSource = std::function<void(unsigned char*, size_t)>;
+RandomSource SodiumRandom();
+
+struct NoticeOptions {
+  std::string base_url;        // public origin for links, no trailing slash
+  int64_t delay_seconds = 60;  // the coalescing window (--notice-delay)
+  std::string bounce_domain;   // VERP return path domain; empty: the domain of the From
+  RandomSource random;         // Message-IDs; empty: libsodium
+};
+
+// "<32 hex characters@domain>".
+std::string NewMessageId(const RandomSource& random, const std::string& domain);
+
+struct QueueCounts {
+  int queued = 0;      // new rows
+  int updated = 0;     // pending rows rewritten with the newer net change
+  int superseded = 0;  // pending rows whose edits cancelled out
+  int skipped = 0;     // recipients with unusable addresses
+};
+
+Result<QueueCounts> QueueMeetingChange(calendar::store::Tx& tx, const MeetingChange& change,
+                                       const NoticeOptions& options, int64_t now);
+
+// Tells the organiser of apologies (coalesced like meeting changes) and, once per meeting, when
+// they push the forecast below the quorum (withdrawn within the window: not sent).
+Result<QueueCounts> QueueApologies(calendar::store::Tx& tx, const ApologiesChange& change,
+                                   const NoticeOptions& options, int64_t now);
+
+// Welcomes a new member with their links; due at once.
+Result<QueueCounts> QueueWelcome(calendar::store::Tx& tx, const Welcome& welcome,
+                                 const NoticeOptions& options, int64_t now);
+
+// The JSON form of a snapshot kept in outbox rows (before_state / after_state).
+std::string SnapshotJson(const MeetingSnapshot& s);
+Result<MeetingSnapshot> ParseSnapshotJson(const std::string& json);
+
+}  // namespace convene::notify
