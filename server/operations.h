@@ -170,6 +170,13 @@ struct ApologyPage {
   bool changed = false;  // this call wrote something (a repeat POST does not)
 };
 
+// The one-click unsubscribe link of notices (RFC 8058): /unsubscribe/{token}.
+struct UnsubscribePage {
+  calendar::Member member;
+  calendar::Group group;
+  bool changed = false;  // this call unsubscribed the member (a repeat does not)
+};
+
 // ---- public pages (operations_public.cc): public groups only ----
 struct GroupPage {
   calendar::Group group;
@@ -262,6 +269,13 @@ class Operations {
   Result<ApologyPage> SendApologies(const std::string& apology_token, const std::string& reason);
   // Withdraws them, until the meeting starts (idempotent).
   Result<ApologyPage> WithdrawApologies(const std::string& apology_token);
+  // Unsubscribe links (auth.h UnsubscribeToken): the member and group, or kNotFound when the
+  // link is invalid or revoked. Changes nothing (link scanners GET it).
+  Result<UnsubscribePage> UnsubscribeByLink(const std::string& unsubscribe_token);
+  // Stops the member's notices (not their feed): sets `unsubscribed` and supersedes their notices
+  // still queued. Idempotent: a repeat changes nothing. Notices come back on through the member
+  // page's choice (SetNotices "feed" or "invitations").
+  Result<UnsubscribePage> Unsubscribe(const std::string& unsubscribe_token);
 
   // ---- public pages (operations_public.cc): a private group answers kNotFound ----
   Result<GroupPage> PublicGroup(const std::string& slug);
@@ -340,6 +354,8 @@ class Operations {
   Result<calendar::Member> PageMember(calendar::store::Tx& tx, const std::string& page_token);
   // Loads the member and meeting of an apology link and checks its signature.
   Result<ApologyPage> LoadApology(calendar::store::Tx& tx, const std::string& apology_token);
+  // Loads the member and group of an unsubscribe link and checks its signature.
+  Result<UnsubscribePage> LoadUnsubscribe(calendar::store::Tx& tx, const std::string& token);
   Result<MemberMeeting> LoadMemberMeeting(calendar::store::Tx& tx, const calendar::Member& member,
                                           const calendar::Meeting& m);
   // True while the meeting is scheduled and has not started.

@@ -70,6 +70,8 @@ const PageRoute kPageRoutes[] = {
     {Method::kGet, "/apologies/" TOKEN, pages::ApologyForm},
     {Method::kPost, "/apologies/" TOKEN, pages::ApologySend},
     {Method::kPost, "/apologies/" TOKEN "/withdraw", pages::ApologyWithdraw},
+    {Method::kGet, "/unsubscribe/" TOKEN, pages::UnsubscribeForm},
+    {Method::kPost, "/unsubscribe/" TOKEN, pages::UnsubscribeSend},
 };
 
 // Organiser pages: a session cookie; every POST also needs the session's form token.
