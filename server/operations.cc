@@ -709,8 +709,8 @@ Result<std::vector<notify::OutboxEntry>> Operations::ListOutbox(Id organiser,
   std::optional<notify::OutboxStatus> filter;
   if (!status.empty()) {
     filter = notify::ParseOutboxStatus(status);
-    if (!filter || *filter == notify::OutboxStatus::kSuperseded)
-      return InvalidArgument("status", "status must be queued, sent or failed");
+    if (!filter)
+      return InvalidArgument("status", "status must be queued, sent, failed or superseded");
   }
   ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
   ASSIGN_OR_RETURN(std::vector<Group> groups, st::ListGroups(tx, organiser));
@@ -718,7 +718,7 @@ Result<std::vector<notify::OutboxEntry>> Operations::ListOutbox(Id organiser,
   for (const Group& g : groups) ids.push_back(g.id);
   ASSIGN_OR_RETURN(std::vector<notify::OutboxEntry> rows, notify::ListOutbox(tx, ids, filter));
   if (!filter) {
-    // Superseded rows were never going to be sent: not part of the organiser's view.
+    // Superseded rows will never be sent: shown only when asked for by name.
     std::erase_if(rows, [](const notify::OutboxEntry& e) { return e.status == "superseded"; });
   }
   return rows;

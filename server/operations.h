@@ -313,7 +313,8 @@ class Operations {
   Result<AttendanceView> Attendance(Id organiser, Id meeting_id);
   Status MarkAttendance(Id organiser, Id meeting_id, Id member_id, const std::string& status);
   // ---- the notice outbox ----
-  // Notices of the organiser's groups, newest first; `status` is "" or queued|sent|failed.
+  // Notices of the organiser's groups, newest first; `status` is "" (every notice but the
+  // superseded) or queued|sent|failed|superseded.
   Result<std::vector<notify::OutboxEntry>> ListOutbox(Id organiser, const std::string& status);
 
   Result<std::vector<calendar::Busy>> VenueBusy(Id organiser, Id venue_id, const std::string& from,

@@ -1,7 +1,8 @@
-// The organiser's pages: dashboard, venues, a group's meetings and members, one meeting with its
-// change previews and presenters, the register and the minutes header. routes.cc has already
-// checked the session and (for POST) the form token.
+// The organiser's pages: dashboard, the notice outbox, venues, a group's meetings and members, one
+// meeting with its change previews and presenters, the register and the minutes header. routes.cc
+// has already checked the session and (for POST) the form token.
 #include <algorithm>
+#include <map>
 
 #include "server/api_handlers.h"
 #include "server/page_handlers.h"
@@ -84,6 +85,25 @@ Result<calendar::Group> GroupById(App& app, Id organiser, Id group_id) {
   return NotFound("no such group");
 }
 
+const char* const kShortWeekdays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+const char* const kShortMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+// "Mon 18 Jan 2027, 10:31" in the zone (an unknown zone: UTC, said so).
+std::string ShortWhen(const std::string& tz, int64_t unix_seconds) {
+  auto t = calendar::FromUnix(tz, unix_seconds);
+  std::string suffix;
+  if (!t.ok()) {
+    t = calendar::FromUnix("UTC", unix_seconds);
+    suffix = " UTC";
+    if (!t.ok()) return std::to_string(unix_seconds);
+  }
+  const calendar::CivilDate& d = t->date;
+  return std::string(kShortWeekdays[calendar::Weekday(d)]) + " " + std::to_string(d.day) + " " +
+         kShortMonths[d.month - 1] + " " + std::to_string(d.year) + ", " +
+         calendar::FormatTimeOfDay(t->minute_of_day) + suffix;
+}
+
 void SendMembersPage(App& app, const Viewer& viewer, httplib::Response& res,
                      const std::string& slug, const json& link) {
   auto g = app.ops().GetGroup(viewer.organiser.id, slug);
@@ -134,6 +154,48 @@ void Dashboard(App& app, const Viewer& viewer, const httplib::Request&, httplib:
   }
   SendPage(res, 200, "organise.mustache", "Your groups", {{"groups", list}}, Privacy::kPrivate,
            &viewer);
+}
+
+void Outbox(App& app, const Viewer& viewer, const httplib::Request& req, httplib::Response& res) {
+  const std::string status = Form(req).Get("status");
+  auto rows = app.ops().ListOutbox(viewer.organiser.id, status);
+  if (!rows.ok()) return SendErrorPage(res, rows.status(), "/organise/outbox");
+  auto groups = app.ops().ListGroups(viewer.organiser.id);
+  if (!groups.ok()) return SendErrorPage(res, groups.status());
+  std::map<Id, std::string> zone;
+  std::vector<std::string> zones;
+  for (const calendar::Group& g : *groups) {
+    zone[g.id] = g.timezone;
+    if (std::find(zones.begin(), zones.end(), g.timezone) == zones.end())
+      zones.push_back(g.timezone);
+  }
+  json list = json::array();
+  for (const notify::OutboxEntry& e : *rows) {
+    const std::string tz = zone.count(e.group_id) ? zone[e.group_id] : "UTC";
+    json r = {{"to", e.to},
+              {"subject", e.subject},
+              {"status", e.status},
+              {"attempts", e.attempts},
+              {"next", e.next_attempt_at ? ShortWhen(tz, *e.next_attempt_at) : ""},
+              {"last_error", e.last_error}};
+    if (e.sent_at) r["sent_at"] = ShortWhen(tz, *e.sent_at);
+    list.push_back(r);
+  }
+  json filters = json::array();
+  for (const char* s : {"", "queued", "sent", "failed", "superseded"}) {
+    const std::string name = s;
+    filters.push_back({{"label", name.empty() ? "All" : name},
+                       {"href", "/organise/outbox" + (name.empty() ? "" : "?status=" + name)},
+                       {"current", name == status}});
+  }
+  std::string zone_list;
+  for (const std::string& z : zones) zone_list += (zone_list.empty() ? "" : ", ") + z;
+  json data = {{"rows", list},
+               {"has_rows", !list.empty()},
+               {"filters", filters},
+               {"status", status},
+               {"zones", zone_list}};
+  SendPage(res, 200, "organise_outbox.mustache", "Notice outbox", data, Privacy::kPrivate, &viewer);
 }
 
 void Venues(App& app, const Viewer& viewer, const httplib::Request&, httplib::Response& res) {

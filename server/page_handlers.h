@@ -44,6 +44,9 @@ void UnsubscribeSend(App&, const httplib::Request&, httplib::Response&);
 
 // ---- organiser pages (organise_handlers.cc) ----
 void Dashboard(App&, const Viewer&, const httplib::Request&, httplib::Response&);
+// GET /organise/outbox[?status=queued|sent|failed|superseded]: the notices of the organiser's
+// groups, times in each group's zone.
+void Outbox(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void Venues(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void CreateVenue(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void OrganiseGroup(App&, const Viewer&, const httplib::Request&, httplib::Response&);

@@ -82,6 +82,7 @@ struct OrganiserRoute {
 };
 const OrganiserRoute kOrganiserRoutes[] = {
     {Method::kGet, R"(/organise)", pages::Dashboard},
+    {Method::kGet, R"(/organise/outbox)", pages::Outbox},
     {Method::kGet, R"(/organise/venues)", pages::Venues},
     {Method::kPost, R"(/organise/venues)", pages::CreateVenue},
     {Method::kGet, "/organise/groups/" SLUG, pages::OrganiseGroup},
