@@ -15,7 +15,7 @@ struct Config {
   // SQLite database file; created and migrated when missing.
   std::string db = "data/convene.db";
   // HOST:PORT to listen on. Loopback by default: put nginx in front of anything public
-  // (deploy/nginx.conf), since cpp-httplib 0.11.4 has no whole-request deadline.
+  // (deploy/nginx/), since cpp-httplib 0.11.4 has no whole-request deadline.
   std::string listen = "127.0.0.1:8080";
   // Public origin used in links, feed URLs and emails (no trailing slash).
   std::string base_url = "http://127.0.0.1:8080";

@@ -252,6 +252,10 @@ int main(int argc, char** argv) {
   if (*demo) {
     auto app = open_ops(demo_db);
     if (!app.ok()) return Fail(app.status().message());
+    // The demo's people are at example.org: load them silently, with no welcome or apology
+    // notices queued that a later --smtp would try to send.
+    (*app)->ops().set_change_hook(nullptr);
+    (*app)->ops().set_member_hook(nullptr);
     auto r = convene::server::LoadDemo((*app)->ops());
     if (!r.ok()) return Fail("demo: " + r.status().ToString());
     std::fprintf(stderr, "convene: %s\n", r->message.c_str());

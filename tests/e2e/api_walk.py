@@ -80,6 +80,8 @@ def main():
     check(len(token) == 43 and r.stdout.count("\n") == 1, "token shape")
     r = subprocess.run([BIN, "demo", "--db", db], capture_output=True, text=True, timeout=60)
     check(r.returncode == 0 and "loaded" in r.stderr, "demo: " + r.stderr)
+    outbox = subprocess.run(["sqlite3", db, "SELECT count(*) FROM outbox"], capture_output=True, text=True)
+    check(outbox.stdout.strip() == "0", "demo queues no notices: %s" % outbox.stdout)
 
     port = free_port()
     base = "http://127.0.0.1:%d" % port

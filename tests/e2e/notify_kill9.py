@@ -24,7 +24,9 @@ from notify_e2e_lib import Driver, Failure, Sink, TempDir, check, message_id  # 
 def run(driver, tmp, notices, kills, seed):
     rng = random.Random(seed)
     db = os.path.join(tmp, "kill9.db")
-    sink = Sink(os.path.join(tmp, "sink"))
+    # 5 ms per message: 1,000 notices take at least 5 s, so the kills land mid-delivery on a
+    # fast idle machine too (without it, an idle machine drained everything between two kills).
+    sink = Sink(os.path.join(tmp, "sink"), args=("--delay-ms", "5"))
     worker = ["run", "--db", db, "--smtp", sink.url, "--until-drained", "--max-seconds", "60",
               "--lease", "2", "--batch", "4", "--first-retry", "1", "--max-retry", "2",
               "--relay-pause", "1", "--relay-pause-max", "2"]

@@ -32,9 +32,10 @@ MSGID_RE = re.compile(rb"^Message-ID:\s*(<[^>\r\n]*>)", re.IGNORECASE | re.MULTI
 
 
 class Sink:
-    def __init__(self, folder, drop_first):
+    def __init__(self, folder, drop_first, delay_ms=0):
         self.folder = folder
         self.drop_first = drop_first
+        self.delay_ms = delay_ms
         self.seq = 0
         self.seen = {}  # Message-ID -> times seen at DATA
         self.log_file = open(os.path.join(folder, "log.jsonl"), "a", buffering=1)
@@ -60,6 +61,9 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay_ms:
+            # A relay that takes a moment per message, so a kill can land mid-delivery.
+            await asyncio.sleep(self.delay_ms / 1000.0)
         content = envelope.original_content
         m = MSGID_RE.search(content)
         msgid = m.group(1).decode() if m else ""
@@ -104,12 +108,13 @@ async def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file")
     ap.add_argument("--drop-first", type=int, default=0)
+    ap.add_argument("--delay-ms", type=int, default=0)
     ap.add_argument("--auth")
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
-    sink = Sink(args.dir, args.drop_first)
+    sink = Sink(args.dir, args.drop_first, args.delay_ms)
     LoggingSMTP.sink = sink
 
     kwargs = dict(hostname="sink.test", timeout=30)

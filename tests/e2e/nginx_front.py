@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""nginx in front of the real convene, with the shared server block of deploy/nginx/: feeds,
+ETags and 304s pass through, oversized bodies stop at nginx (413), login bursts are limited
+(429), and 40 slow clients holding half-sent headers do not stop a probe (the slowloris case
+that cpp-httplib alone cannot bound). Usage: nginx_front.py /path/to/convene /path/to/repo"""
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+BIN, REPO = sys.argv[1], os.path.abspath(sys.argv[2])
+FAILS, CHECKS = [], [0]
+
+
+def check(cond, what):
+    CHECKS[0] += 1
+    if not cond:
+        FAILS.append(what)
+        print("FAIL:", what, file=sys.stderr)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def get(url, headers=None, data=None, method=None):
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+    except OSError as e:  # refused, reset, timed out: a failed check, not a crash
+        return 0, {}, str(e).encode()
+
+
+def wait_up(url):
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="convene-nginx-")
+    os.chmod(tmp, 0o755)
+    db = os.path.join(tmp, "c.db")
+    subprocess.run([BIN, "demo", "--db", db], check=True, capture_output=True, timeout=60)
+    cport, nport = free_port(), free_port()
+    procs = []
+    try:
+        procs.append(subprocess.Popen([BIN, "serve", "--db", db, "--listen", "127.0.0.1:%d" % cport,
+                                       "--base-url", "http://127.0.0.1:%d" % nport, "--spool", tmp + "/spool"],
+                                      stdout=subprocess.DEVNULL, stderr=open(tmp + "/convene.log", "w")))
+        check(wait_up("http://127.0.0.1:%d/healthz" % cport), "convene up")
+        conf = os.path.join(tmp, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write("""worker_processes 1;
+pid %(t)s/nginx.pid;
+error_log %(t)s/nginx.err;
+events { worker_connections 512; }
+http {
+  access_log off;
+  client_body_temp_path %(t)s/body;
+  proxy_temp_path %(t)s/proxy;
+  fastcgi_temp_path %(t)s/fcgi;
+  uwsgi_temp_path %(t)s/uwsgi;
+  scgi_temp_path %(t)s/scgi;
+  limit_req_zone $binary_remote_addr zone=convene_login:10m rate=10r/m;
+  limit_conn_zone $binary_remote_addr zone=convene_conn:10m;
+  upstream convene { server 127.0.0.1:%(c)d; keepalive 16; }
+  server {
+    listen 127.0.0.1:%(n)d;
+    include %(r)s/deploy/nginx/convene-locations.conf;
+  }
+}
+""" % {"t": tmp, "c": cport, "n": nport, "r": REPO})
+        t = subprocess.run(["nginx", "-t", "-c", conf], capture_output=True, text=True)
+        check(t.returncode == 0, "nginx -t accepts the shared server block: " + t.stderr[-300:])
+        procs.append(subprocess.Popen(["nginx", "-c", conf, "-g", "daemon off;"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        front = "http://127.0.0.1:%d" % nport
+        check(wait_up(front + "/healthz"), "nginx up")
+
+        st, h, body = get(front + "/feeds/groups/futures.ics")
+        st2, h2, body2 = get("http://127.0.0.1:%d/feeds/groups/futures.ics" % cport)
+        check(st == 200 and h.get("Content-Type", "").startswith("text/calendar"), "feed through nginx")
+        check(body == body2 and h.get("ETag") == h2.get("ETag"), "same bytes and ETag as direct")
+        st, h, _ = get(front + "/feeds/groups/futures.ics", {"If-None-Match": h2.get("ETag", "")})
+        check(st == 304, "304 through nginx (%s)" % st)
+
+        big = b"{" + b" " * (2 * 1024 * 1024) + b"}"
+        st, _, _ = get(front + "/api/v1/venues", {"Content-Type": "application/json"}, big, "POST")
+        check(st == 413, "2 MiB body stopped by nginx (%s)" % st)
+
+        codes = []
+        for _ in range(12):
+            st, _, _ = get(front + "/login", {"Content-Type": "application/x-www-form-urlencoded"},
+                           b"email=a%40example.org&password=wrong-password-123", "POST")
+            codes.append(st)
+        check(429 in codes, "login burst limited by nginx: %s" % codes)
+
+        # 40 slow clients, each holding a half-sent request header open.
+        slow = []
+        for _ in range(40):
+            s = socket.create_connection(("127.0.0.1", nport), timeout=5)
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            slow.append(s)
+        t0 = time.time()
+        st, _, _ = get(front + "/feeds/groups/futures.ics")
+        took = time.time() - t0
+        for s in slow:
+            s.close()
+        check(st == 200 and took < 3.0, "probe answered while 40 slow clients wait (%.2fs)" % took)
+        print("nginx_front: probe with 40 slow clients took %.3f s" % took)
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        subprocess.run(["rm", "-rf", tmp])
+    print("nginx_front: %d passed, %d failed" % (CHECKS[0] - len(FAILS), len(FAILS)))
+    return 1 if FAILS else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
