@@ -68,8 +68,6 @@ struct MeetingPatch {
   std::optional<std::string> status;  // cancelled | scheduled
   std::optional<std::string> notes;
   bool force = false;
-  // Validate and compute the change, then roll it back: no write, no notice (PreviewChange).
-  bool dry_run = false;
 };
 struct PresenterInput {
   std::string name, topic;
@@ -349,6 +347,12 @@ class Operations {
   Result<std::optional<calendar::Busy>> Clash(calendar::store::Tx& tx, const calendar::Group& g,
                                               Id venue_id, const calendar::LocalDateTime& start,
                                               int duration, Id self);
+  // Validates the patch and writes it inside `tx` (no commit, no notices): the view after it and,
+  // when something changed, what changed in *change. ChangeMeeting commits it; PreviewChange
+  // rolls it back.
+  Result<MeetingChanged> ApplyChange(calendar::store::Tx& tx, Id organiser, Id meeting_id,
+                                     const std::string& if_match, const MeetingPatch& patch,
+                                     int64_t now, MeetingChange* change);
   Status Commit(calendar::store::Tx& tx);
   Status Changed(calendar::store::Tx& tx, const MeetingChange& change, int64_t now);
   // The member page link's member, or kNotFound.

@@ -78,6 +78,29 @@ std::string Md(const std::string& s) {
   return out;
 }
 
+std::string People(size_t n) { return n == 1 ? "1 person" : std::to_string(n) + " people"; }
+
+// Recipients grouped by what they get, in the order first seen.
+json ByHow(const std::vector<Recipient>& list) {
+  json groups = json::array();
+  for (const Recipient& r : list) {
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const json& g) { return g["how"] == r.how; });
+    if (it == groups.end()) {
+      groups.push_back({{"how", r.how}, {"people", json::array()}});
+      it = groups.end() - 1;
+    }
+    json person = {{"name", r.name}, {"last", false}};
+    if (!r.email.empty()) person["email"] = r.email;
+    (*it)["people"].push_back(person);
+  }
+  for (json& g : groups) {
+    g["count"] = People(g["people"].size());
+    g["people"].back()["last"] = true;
+  }
+  return groups;
+}
+
 Result<calendar::Group> GroupById(App& app, Id organiser, Id group_id) {
   ASSIGN_OR_RETURN(auto groups, app.ops().ListGroups(organiser));
   for (const calendar::Group& g : groups)
@@ -369,32 +392,16 @@ void PreviewChange(App& app, const Viewer& viewer, const httplib::Request& req,
   json fields = json::array();
   for (const char* name : {"action", "date", "time", "duration_minutes", "venue_id"})
     if (f.Has(name)) fields.push_back({{"name", name}, {"value", f.Get(name)}});
-  // Recipients grouped by what they get, in the order first seen.
-  json told = json::array(), not_told = json::array(), warnings = json::array();
-  for (const Recipient& r : p->told) {
-    auto it =
-        std::find_if(told.begin(), told.end(), [&](const json& g) { return g["how"] == r.how; });
-    if (it == told.end()) {
-      told.push_back({{"how", r.how}, {"people", json::array()}});
-      it = told.end() - 1;
-    }
-    (*it)["people"].push_back({{"name", r.name}, {"email", r.email}, {"last", false}});
-  }
-  for (json& g : told) {
-    g["count"] =
-        g["people"].size() == 1 ? "1 person" : std::to_string(g["people"].size()) + " people";
-    g["people"].back()["last"] = true;
-  }
-  for (const Recipient& r : p->not_told) not_told.push_back({{"name", r.name}, {"how", r.how}});
+  json warnings = json::array();
   for (const Warning& w : p->warnings) warnings.push_back({{"message", w.message}});
+  const json told = ByHow(p->told), not_told = ByHow(p->not_told);
   json data = {{"before", MeetingModel(p->before)},
                {"changed", p->changed},
                {"changes", changes},
                {"warnings", warnings},
                {"told_groups", told},
-               {"told_count", p->told.size()},
-               {"not_told", not_told},
-               {"has_not_told", !not_told.empty()},
+               {"told_count", People(p->told.size())},
+               {"not_told_groups", not_told},
                {"fields", fields},
                {"etag", p->etag},
                {"csrf", viewer.csrf}};

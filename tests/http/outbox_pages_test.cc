@@ -40,6 +40,23 @@ class NoticePagesTest : public PagesTest {
     for (size_t pos = body; (pos = p.body.find("<tr>", pos)) != std::string::npos; ++pos) ++n;
     return n;
   }
+  // Sends the preview page's confirm form as a browser would (its hidden fields, unescaped).
+  Page Confirm(const Page& preview, const Session& s) {
+    std::vector<std::pair<std::string, std::string>> fields;
+    const size_t at = preview.body.find("/change\"");
+    if (at == std::string::npos) return {};
+    const std::string form = preview.body.substr(at);
+    std::regex hidden("<input type=\"hidden\" name=\"([a-z_]+)\" value=\"([^\"]*)\">");
+    for (auto it = std::sregex_iterator(form.begin(), form.end(), hidden);
+         it != std::sregex_iterator(); ++it) {
+      std::string value = (*it)[2];
+      for (size_t p; (p = value.find("&quot;")) != std::string::npos;) value.replace(p, 6, "\"");
+      fields.push_back({(*it)[1], value});
+    }
+    const std::string path = preview.body.substr(0, at);
+    const std::string meeting = path.substr(path.rfind("/organise/meetings/"));
+    return Post(meeting + "/change", fields, s.cookie);
+  }
   int64_t RowsAbout(calendar::Id meeting) {
     return Count("SELECT count(*) FROM outbox WHERE kind='meeting_change' AND meeting_id=" +
                  std::to_string(meeting));
@@ -116,6 +133,87 @@ TEST_F(NoticePagesTest, AnotherOrganiserSeesNoneOfTheOutbox) {
     EXPECT_FALSE(p.Has("@example.org</td>")) << filter;
     EXPECT_FALSE(p.Has("Socitm")) << filter;
   }
+}
+
+// The preview's count of people told, from the page ("21 people will get an email").
+int ToldCount(const Page& p) {
+  const std::string n = Find(p.body, "<p>(\\d+) (?:people|person) will get an email");
+  return n.empty() ? -1 : std::stoi(n);
+}
+
+TEST_F(NoticePagesTest, PreviewCountIsTheNumberOfNoticesTheChangeQueues) {
+  Session s = Login();
+  const MeetingView next = NextMeeting();
+  const std::string m = "/organise/meetings/" + std::to_string(next.meeting.id);
+  // Make the recipients interesting: a presenter who is not a member, one with no address, a
+  // member who presents (told once), and a member who unsubscribed.
+  const std::string glyn = MemberNamed("Glyn Evans").email;
+  for (const PresenterInput& p :
+       {PresenterInput{"Dr Ada", "Engines", std::nullopt, std::string("ada@example.net")},
+        PresenterInput{"No Mail", "Silence", std::nullopt, std::nullopt},
+        PresenterInput{"Glyn Evans", "Chairing", std::nullopt, glyn}})
+    ASSERT_TRUE(ops().AddPresenter(org_.id, next.meeting.id, p).ok());
+  ASSERT_TRUE(
+      ops().Unsubscribe(UnsubscribeToken(ops().link_key(), MemberNamed("Ian Cooper").id, 0)).ok());
+  server_.clock().Advance(120);  // the presenters' notices are no longer coalescable
+  const int64_t rows_before = RowsAbout(next.meeting.id);
+
+  const std::string venue = std::to_string(AddVenue("Guildhall"));
+  Page preview =
+      Post(m + "/preview", {{"csrf", s.csrf}, {"action", "venue"}, {"venue_id", venue}}, s.cookie);
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  const int told = ToldCount(preview);
+  EXPECT_EQ(told, 21 - 1 + 1) << "21 members less Ian, plus Dr Ada; Glyn once";
+  EXPECT_TRUE(preview.Has("Dr Ada &lt;ada@example.net&gt;"));
+  EXPECT_TRUE(preview.Has("unsubscribed from notices"));
+  EXPECT_TRUE(preview.Has("Ian Cooper"));
+  EXPECT_TRUE(preview.Has("presenter with no email address"));
+  EXPECT_EQ(RowsAbout(next.meeting.id), rows_before) << "a preview queues nothing";
+
+  Page done = Confirm(preview, s);
+  ASSERT_EQ(done.status, 303) << done.body;
+  EXPECT_EQ(RowsAbout(next.meeting.id) - rows_before, told);
+  EXPECT_EQ(Count("SELECT count(DISTINCT recipient) FROM outbox WHERE kind='meeting_change' AND "
+                  "status='queued' AND meeting_id=" +
+                  std::to_string(next.meeting.id)),
+            told);
+}
+
+TEST_F(NoticePagesTest, PreviewFollowsNoticesStillWaitingInTheirWindow) {
+  Session s = Login();
+  const MeetingView next = NextMeeting();
+  const std::string m = "/organise/meetings/" + std::to_string(next.meeting.id);
+  const std::string home = std::to_string(next.venue.id);
+  const std::string guildhall = std::to_string(AddVenue("Guildhall"));
+  auto queued = [&] {
+    return Count(
+        "SELECT count(*) FROM outbox WHERE kind='meeting_change' AND status='queued' AND "
+        "meeting_id=" +
+        std::to_string(next.meeting.id));
+  };
+  auto change = [&](const std::string& venue) {
+    Page p = Post(m + "/preview", {{"csrf", s.csrf}, {"action", "venue"}, {"venue_id", venue}},
+                  s.cookie);
+    EXPECT_EQ(Confirm(p, s).status, 303) << p.body;
+    return p;
+  };
+  Page first = change(guildhall);
+  ASSERT_EQ(ToldCount(first), 21);
+  EXPECT_EQ(queued(), 21);
+  // Undone within the window: nobody is told, and the 21 waiting notices are withdrawn.
+  Page undo = change(home);
+  EXPECT_EQ(ToldCount(undo), 0) << undo.body;
+  EXPECT_TRUE(
+      undo.Has("Not emailed: <strong>21 people</strong>, their notice of an earlier change"));
+  EXPECT_EQ(queued(), 0);
+  // Once more, then a second edit in the same window: one email each, covering both.
+  change(guildhall);
+  Page again = Post(
+      m + "/preview",
+      {{"csrf", s.csrf}, {"action", "move"}, {"date", "2027-01-19"}, {"time", "14:00"}}, s.cookie);
+  EXPECT_EQ(ToldCount(again), 21);
+  EXPECT_TRUE(again.Has("one email with the earlier change still waiting to go"));
+  EXPECT_EQ(queued(), 21);
 }
 
 }  // namespace
