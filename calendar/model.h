@@ -62,6 +62,12 @@ struct Member {
   bool unsubscribed = false;  // one-click unsubscribe stops notices, not the feed
   int64_t links_version = 0;  // bumped to revoke every apology link issued so far
   int64_t created_at = 0;
+  // Set when the organiser removed them: no longer listed, told or counted from then on, but
+  // still in the registers and minutes of meetings that started before.
+  std::optional<int64_t> left_at;
+
+  // True while they belong to the group at Unix time `t` (a meeting's start).
+  bool MemberAt(int64_t t) const { return !left_at || *left_at > t; }
 };
 
 struct Series {

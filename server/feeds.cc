@@ -202,6 +202,7 @@ Result<std::shared_ptr<const FeedBody>> FeedService::Get(const FeedRequest& requ
       ASSIGN_OR_RETURN(auto token, st::FindToken(tx, HashSecret(request.key), "feed", clock_()));
       if (!token || token->member_id == 0) return NoSuchFeed();
       ASSIGN_OR_RETURN(calendar::Member member, OrNoSuchFeed(st::GetMember(tx, token->member_id)));
+      if (member.left_at) return NoSuchFeed();  // removed (the token was revoked too)
       if (auto hit = cached("m:" + std::to_string(member.id))) return hit;
       ASSIGN_OR_RETURN(auto memberships, st::ListMembersByEmail(tx, member.email));
       in.personal = true;

@@ -157,7 +157,9 @@ Status ApologyNotices(st::Tx& tx, const MeetingChange& change, int64_t now,
   const Meeting& m = change.after;
   ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, m.group_id));
   ASSIGN_OR_RETURN(Series series, st::GetSeries(tx, m.series_id));
-  ASSIGN_OR_RETURN(std::vector<Member> members, st::ListMembers(tx, g.id));
+  // The members the meeting counts (those removed before it started do not).
+  ASSIGN_OR_RETURN(int64_t start, ToUnix(g.timezone, m.start));
+  ASSIGN_OR_RETURN(std::vector<Member> members, st::ListMembersAt(tx, g.id, start));
   ASSIGN_OR_RETURN(std::vector<Apology> apologies, st::ListApologies(tx, m.id));
   std::map<Id, const Member*> by_id;
   for (const Member& mem : members) by_id[mem.id] = &mem;

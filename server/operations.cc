@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "notify/outbox.h"
+
 namespace convene::server {
 
 using namespace calendar;  // NOLINT: the domain vocabulary
@@ -310,7 +312,18 @@ Result<MemberCreated> Operations::AddMember(Id organiser, const std::string& slu
                     m.email + " is already a member (id " + std::to_string(other.id) + ")", "email",
                     "member_exists");
   }
-  ASSIGN_OR_RETURN(m, st::InsertMember(tx, m));
+  ASSIGN_OR_RETURN(std::optional<Member> former, st::FindMemberByEmail(tx, g.id, m.email));
+  if (former) {
+    // They left and come back: the same row (their history stays theirs), fresh links. Their old
+    // links stay dead: links_version was bumped and the tokens revoked when they left.
+    m.id = former->id;
+    m.links_version = former->links_version;
+    m.created_at = former->created_at;
+    RETURN_IF_ERROR(st::UpdateMember(tx, m));
+    RETURN_IF_ERROR(st::SetMemberLeft(tx, m.id, std::nullopt));
+  } else {
+    ASSIGN_OR_RETURN(m, st::InsertMember(tx, m));
+  }
   MemberCreated out;
   out.member = m;
   st::TokenRow row;
@@ -331,6 +344,40 @@ Result<std::vector<Member>> Operations::ListMembers(Id organiser, const std::str
   ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
   ASSIGN_OR_RETURN(Group g, OwnedGroup(tx, organiser, slug));
   return st::ListMembers(tx, g.id);
+}
+
+Result<Member> Operations::RemoveMember(Id organiser, Id member_id) {
+  const int64_t now = clock_();
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  auto m = st::GetMember(tx, member_id);
+  if (!m.ok())
+    return m.status().code() == Code::kNotFound ? NotFound("no such member") : m.status();
+  ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, m->group_id));
+  if (g.organiser_id != organiser) return NotFound("no such member");
+  if (m->left_at) return *m;  // a repeat: nothing changes
+  RETURN_IF_ERROR(st::SetMemberLeft(tx, m->id, now));
+  // Every link of theirs stops working: page and feed tokens, and the signed apology and
+  // unsubscribe links (links_version).
+  m->links_version += 1;
+  RETURN_IF_ERROR(st::UpdateMember(tx, *m));
+  RETURN_IF_ERROR(st::RevokeMemberTokens(tx, m->id, "page", now));
+  RETURN_IF_ERROR(st::RevokeMemberTokens(tx, m->id, "feed", now));
+  // Meetings not yet started forget them; earlier registers and apologies are history and stay.
+  ASSIGN_OR_RETURN(LocalDateTime today, FromUnix(g.timezone, now));
+  ASSIGN_OR_RETURN(auto meetings,
+                   st::ListGroupMeetings(tx, g.id, AddDays(today.date, -1), std::nullopt));
+  for (const Meeting& meeting : meetings) {
+    ASSIGN_OR_RETURN(int64_t start, ToUnix(g.timezone, meeting.start));
+    if (start <= now) continue;
+    RETURN_IF_ERROR(st::DeleteApology(tx, meeting.id, m->id).status());
+    RETURN_IF_ERROR(st::ClearAttendance(tx, meeting.id, m->id));
+  }
+  RETURN_IF_ERROR(notify::SupersedeQueuedTo(tx, g.id, m->email, "member removed", now).status());
+  RETURN_IF_ERROR(st::TouchGroup(tx, g.id, now));
+  RETURN_IF_ERROR(st::BumpRevision(tx, now));
+  ASSIGN_OR_RETURN(Member out, st::GetMember(tx, m->id));
+  RETURN_IF_ERROR(Commit(tx));
+  return out;
 }
 
 // ---------------------------------------------------------------- series and meetings
@@ -653,8 +700,10 @@ Result<bool> Operations::RecordApologies(Id organiser, Id meeting_id, Id member_
   const int64_t now = clock_();
   ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
   ASSIGN_OR_RETURN(Meeting m, OwnedMeeting(tx, organiser, meeting_id));
+  ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, m.group_id));
+  ASSIGN_OR_RETURN(int64_t start, ToUnix(g.timezone, m.start));
   auto member = st::GetMember(tx, member_id);
-  if (!member.ok() || member->group_id != m.group_id)
+  if (!member.ok() || member->group_id != m.group_id || !member->MemberAt(start))
     return Status(Code::kNotFound, "no member " + std::to_string(member_id) + " in this group",
                   "member_id");
   ASSIGN_OR_RETURN(bool inserted, st::InsertApology(tx, Apology{m.id, member_id, reason, now}));
@@ -670,7 +719,9 @@ Result<AttendanceView> Operations::Attendance(Id organiser, Id meeting_id) {
   ASSIGN_OR_RETURN(Meeting m, OwnedMeeting(tx, organiser, meeting_id));
   AttendanceView out;
   ASSIGN_OR_RETURN(out.meeting, LoadView(tx, m));
-  ASSIGN_OR_RETURN(auto members, st::ListMembers(tx, m.group_id));
+  // Who belonged when it started: a member removed since stays in a past meeting's register.
+  ASSIGN_OR_RETURN(int64_t start, ToUnix(out.meeting.group.timezone, m.start));
+  ASSIGN_OR_RETURN(auto members, st::ListMembersAt(tx, m.group_id, start));
   ASSIGN_OR_RETURN(auto apologies, st::ListApologies(tx, m.id));
   ASSIGN_OR_RETURN(auto marked, st::ListAttendance(tx, m.id));
   int sent = 0;
@@ -702,8 +753,10 @@ Status Operations::MarkAttendance(Id organiser, Id meeting_id, Id member_id,
   const int64_t now = clock_();
   ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
   ASSIGN_OR_RETURN(Meeting m, OwnedMeeting(tx, organiser, meeting_id));
+  ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, m.group_id));
+  ASSIGN_OR_RETURN(int64_t start, ToUnix(g.timezone, m.start));
   auto member = st::GetMember(tx, member_id);
-  if (!member.ok() || member->group_id != m.group_id)
+  if (!member.ok() || member->group_id != m.group_id || !member->MemberAt(start))
     return NotFound("no member " + std::to_string(member_id) + " in this group");
   RETURN_IF_ERROR(st::SetAttendance(tx, m.id, member_id, a, now));
   RETURN_IF_ERROR(st::BumpRevision(tx, now));

@@ -292,7 +292,14 @@ class Operations {
   Result<calendar::Group> GetGroup(Id organiser, const std::string& slug);
   Result<std::vector<calendar::Group>> ListGroups(Id organiser);
   Result<MemberCreated> AddMember(Id organiser, const std::string& slug, const MemberInput& in);
+  // The group's current members (removed ones are not listed).
   Result<std::vector<calendar::Member>> ListMembers(Id organiser, const std::string& slug);
+  // Removes the member without rewriting history: they leave the lists, the registers of
+  // meetings not yet started (their apologies and marks there go), quorum counts and notices
+  // (queued ones are superseded); every link of theirs stops working (page, feed, apology,
+  // unsubscribe). Registers and minutes of meetings that started before still show them.
+  // Idempotent. Adding the same email again brings the same member back with new links.
+  Result<calendar::Member> RemoveMember(Id organiser, Id member_id);
 
   // ---- series and meetings ----
   Result<SeriesCreated> CreateSeries(Id organiser, const std::string& slug, const SeriesInput& in);

@@ -38,6 +38,7 @@ Result<Member> Operations::PageMember(st::Tx& tx, const std::string& page_token)
   if (!row) return InvalidLink();
   auto m = st::GetMember(tx, row->member_id);
   if (!m.ok()) return m.status().code() == Code::kNotFound ? InvalidLink() : m.status();
+  if (m->left_at) return InvalidLink();  // removed (their tokens were revoked too)
   return m;
 }
 
@@ -110,7 +111,8 @@ Result<ApologyPage> Operations::LoadApology(st::Tx& tx, const std::string& apolo
   auto member = st::GetMember(tx, ref->member_id);
   if (!member.ok())
     return member.status().code() == Code::kNotFound ? InvalidLink() : member.status();
-  if (!ApologyTokenValid(link_key_, apology_token, *member, ref->meeting_id)) return InvalidLink();
+  if (member->left_at || !ApologyTokenValid(link_key_, apology_token, *member, ref->meeting_id))
+    return InvalidLink();
   auto meeting = st::GetMeeting(tx, ref->meeting_id);
   if (!meeting.ok())
     return meeting.status().code() == Code::kNotFound ? InvalidLink() : meeting.status();
@@ -183,7 +185,7 @@ Result<UnsubscribePage> Operations::LoadUnsubscribe(st::Tx& tx, const std::strin
   auto member = st::GetMember(tx, *id);
   if (!member.ok())
     return member.status().code() == Code::kNotFound ? InvalidLink() : member.status();
-  if (!UnsubscribeTokenValid(link_key_, token, *member)) return InvalidLink();
+  if (member->left_at || !UnsubscribeTokenValid(link_key_, token, *member)) return InvalidLink();
   UnsubscribePage out;
   out.member = *member;
   ASSIGN_OR_RETURN(out.group, st::GetGroup(tx, member->group_id));

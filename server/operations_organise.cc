@@ -63,7 +63,7 @@ Result<MemberCreated> Operations::NewMemberPageLink(Id organiser, Id member_id) 
   if (!m.ok())
     return m.status().code() == Code::kNotFound ? NotFound("no such member") : m.status();
   ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, m->group_id));
-  if (g.organiser_id != organiser) return NotFound("no such member");
+  if (g.organiser_id != organiser || m->left_at) return NotFound("no such member");
   RETURN_IF_ERROR(st::RevokeMemberTokens(tx, m->id, "page", now));
   st::TokenRow row;
   row.kind = "page";
@@ -145,7 +145,9 @@ Status Operations::SetRegister(Id organiser, Id meeting_id, const std::vector<Id
   const int64_t now = clock_();
   ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
   ASSIGN_OR_RETURN(Meeting m, OwnedMeeting(tx, organiser, meeting_id));
-  ASSIGN_OR_RETURN(auto members, st::ListMembers(tx, m.group_id));
+  ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, m.group_id));
+  ASSIGN_OR_RETURN(int64_t start, ToUnix(g.timezone, m.start));
+  ASSIGN_OR_RETURN(auto members, st::ListMembersAt(tx, m.group_id, start));
   ASSIGN_OR_RETURN(auto apologies, st::ListApologies(tx, m.id));
   for (Id id : present)
     if (std::none_of(members.begin(), members.end(), [id](const Member& x) { return x.id == id; }))

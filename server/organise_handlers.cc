@@ -128,7 +128,7 @@ std::string ShortWhen(const std::string& tz, int64_t unix_seconds) {
 }
 
 void SendMembersPage(App& app, const Viewer& viewer, httplib::Response& res,
-                     const std::string& slug, const json& link) {
+                     const std::string& slug, const json& link, const std::string& done = "") {
   auto g = app.ops().GetGroup(viewer.organiser.id, slug);
   if (!g.ok()) return SendErrorPage(res, g.status());
   auto members = app.ops().ListMembers(viewer.organiser.id, slug);
@@ -150,6 +150,7 @@ void SendMembersPage(App& app, const Viewer& viewer, httplib::Response& res,
   json data = {
       {"group", {{"slug", g->slug}, {"name", g->name}}}, {"members", list}, {"csrf", viewer.csrf}};
   if (!link.is_null()) data["link"] = link;
+  if (!done.empty()) data["done"] = done;
   SendPage(res, 200, "organise_members.mustache", "Members of " + g->name, data, Privacy::kPrivate,
            &viewer);
 }
@@ -311,7 +312,11 @@ void CreateSeries(App& app, const Viewer& viewer, const httplib::Request& req,
 }
 
 void Members(App& app, const Viewer& viewer, const httplib::Request& req, httplib::Response& res) {
-  SendMembersPage(app, viewer, res, req.matches[1], nullptr);
+  SendMembersPage(app, viewer, res, req.matches[1], nullptr,
+                  Form(req).Get("removed") == "1"
+                      ? "Removed from the group. Their links no longer work; the minutes of past "
+                        "meetings still list them."
+                      : "");
 }
 
 void AddMember(App& app, const Viewer& viewer, const httplib::Request& req,
@@ -328,6 +333,17 @@ void AddMember(App& app, const Viewer& viewer, const httplib::Request& req,
   SendMembersPage(
       app, viewer, res, slug,
       {{"name", m->member.name}, {"url", app.config().base_url + "/m/" + m->page_token}});
+}
+
+void RemoveMember(App& app, const Viewer& viewer, const httplib::Request& req,
+                  httplib::Response& res) {
+  auto id = api::PathId(req, 1);
+  if (!id.ok()) return SendErrorPage(res, id.status());
+  auto removed = app.ops().RemoveMember(viewer.organiser.id, *id);
+  if (!removed.ok()) return SendErrorPage(res, removed.status());
+  auto g = GroupById(app, viewer.organiser.id, removed->group_id);
+  if (!g.ok()) return SendErrorPage(res, g.status());
+  SeeOther(res, "/organise/groups/" + g->slug + "/members?removed=1");
 }
 
 void MemberLink(App& app, const Viewer& viewer, const httplib::Request& req,
@@ -476,8 +492,24 @@ void Register(App& app, const Viewer& viewer, const httplib::Request& req, httpl
                {"apologies", apologies},
                {"quorum", quorum},
                {"csrf", viewer.csrf}};
-  if (Form(req).Get("done") == "1") data["done"] = "The register is saved.";
+  const std::string done = Form(req).Get("done");
+  if (done == "1") data["done"] = "The register is saved.";
+  if (done == "apologies") data["done"] = "Apologies recorded.";
+  if (done == "already") data["done"] = "They had already sent apologies: nothing changed.";
   SendPage(res, 200, "register.mustache", "Register", data, Privacy::kPrivate, &viewer);
+}
+
+void RecordApologies(App& app, const Viewer& viewer, const httplib::Request& req,
+                     httplib::Response& res) {
+  auto id = api::PathId(req, 1);
+  if (!id.ok()) return SendErrorPage(res, id.status());
+  const std::string back = MeetingPath(*id) + "/register";
+  Form f(req);
+  auto member = ParseId(f.Get("member_id"), "member_id");
+  if (!member.ok()) return SendErrorPage(res, member.status(), back);
+  auto recorded = app.ops().RecordApologies(viewer.organiser.id, *id, *member, f.Get("reason"));
+  if (!recorded.ok()) return SendErrorPage(res, recorded.status(), back);
+  SeeOther(res, back + (*recorded ? "?done=apologies" : "?done=already"));
 }
 
 void SaveRegister(App& app, const Viewer& viewer, const httplib::Request& req,

@@ -54,6 +54,7 @@ void CreateSeries(App&, const Viewer&, const httplib::Request&, httplib::Respons
 void Members(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void AddMember(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void MemberLink(App&, const Viewer&, const httplib::Request&, httplib::Response&);
+void RemoveMember(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void OrganiseMeeting(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void PreviewChange(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void ConfirmChange(App&, const Viewer&, const httplib::Request&, httplib::Response&);
@@ -61,6 +62,8 @@ void AddPresenter(App&, const Viewer&, const httplib::Request&, httplib::Respons
 void RemovePresenter(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void Register(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void SaveRegister(App&, const Viewer&, const httplib::Request&, httplib::Response&);
+// Apologies the organiser records on a member's behalf (form fields member_id, reason).
+void RecordApologies(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void MinutesPage(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 // GET /meetings/{id}/minutes.md: text/markdown (routes.cc accepts a session or a Bearer token).
 void MinutesMarkdown(App&, calendar::Id organiser, const httplib::Request&, httplib::Response&);

@@ -90,6 +90,7 @@ const OrganiserRoute kOrganiserRoutes[] = {
     {Method::kGet, "/organise/groups/" SLUG "/members", pages::Members},
     {Method::kPost, "/organise/groups/" SLUG "/members", pages::AddMember},
     {Method::kPost, R"(/organise/members/(\d+)/link)", pages::MemberLink},
+    {Method::kPost, R"(/organise/members/(\d+)/remove)", pages::RemoveMember},
     {Method::kGet, R"(/organise/meetings/(\d+))", pages::OrganiseMeeting},
     {Method::kPost, R"(/organise/meetings/(\d+)/preview)", pages::PreviewChange},
     {Method::kPost, R"(/organise/meetings/(\d+)/change)", pages::ConfirmChange},
@@ -97,6 +98,7 @@ const OrganiserRoute kOrganiserRoutes[] = {
     {Method::kPost, R"(/organise/meetings/(\d+)/presenters/(\d+)/delete)", pages::RemovePresenter},
     {Method::kGet, R"(/organise/meetings/(\d+)/register)", pages::Register},
     {Method::kPost, R"(/organise/meetings/(\d+)/register)", pages::SaveRegister},
+    {Method::kPost, R"(/organise/meetings/(\d+)/apologies)", pages::RecordApologies},
     {Method::kGet, R"(/organise/meetings/(\d+)/minutes)", pages::MinutesPage},
 };
 

@@ -70,6 +70,8 @@ Stmt& Stmt::Bind(int i, std::string_view v) {
 
 Stmt& Stmt::Bind(int i, std::optional<int> v) { return v ? Bind(i, *v) : BindNull(i); }
 
+Stmt& Stmt::Bind(int i, std::optional<int64_t> v) { return v ? Bind(i, *v) : BindNull(i); }
+
 Stmt& Stmt::BindNull(int i) {
   if (stmt_) sqlite3_bind_null(stmt_, i);
   return *this;
@@ -103,6 +105,11 @@ bool Stmt::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQL
 std::optional<int> Stmt::OptInt(int col) const {
   if (IsNull(col)) return std::nullopt;
   return static_cast<int>(Int(col));
+}
+
+std::optional<int64_t> Stmt::OptInt64(int col) const {
+  if (IsNull(col)) return std::nullopt;
+  return Int(col);
 }
 
 // ---- Tx ----

@@ -52,6 +52,7 @@ class Stmt {
   Stmt& Bind(int i, const char* v) { return Bind(i, std::string_view(v)); }
   Stmt& Bind(int i, const std::string& v) { return Bind(i, std::string_view(v)); }
   Stmt& Bind(int i, std::optional<int> v);
+  Stmt& Bind(int i, std::optional<int64_t> v);
   Stmt& BindNull(int i);
   // Binds every argument in order from parameter 1.
   template <typename... Args>
@@ -71,6 +72,7 @@ class Stmt {
   std::string Text(int col) const;
   bool IsNull(int col) const;
   std::optional<int> OptInt(int col) const;
+  std::optional<int64_t> OptInt64(int col) const;
 
  private:
   Conn* conn_;

@@ -24,7 +24,7 @@ Group GroupRow(const Stmt& s) {
 
 constexpr const char* kMemberCols =
     "SELECT id, group_id, name, email, organisation, role, delivery, unsubscribed, created_at,"
-    " links_version FROM members";
+    " links_version, left_at FROM members";
 
 Member MemberRow(const Stmt& s) {
   Member m;
@@ -39,6 +39,7 @@ Member MemberRow(const Stmt& s) {
   m.unsubscribed = s.Int(7) != 0;
   m.created_at = s.Int(8);
   m.links_version = s.Int(9);
+  m.left_at = s.OptInt64(10);
   return m;
 }
 
@@ -113,8 +114,9 @@ Result<Member> GetMember(Tx& tx, Id id) {
 }
 
 Result<std::vector<Member>> ListMembers(Tx& tx, Id group_id) {
-  Stmt s = tx.Prepare(
-      (std::string(kMemberCols) + " WHERE group_id=?1 ORDER BY name COLLATE NOCASE, id").c_str());
+  Stmt s = tx.Prepare((std::string(kMemberCols) +
+                       " WHERE group_id=?1 AND left_at IS NULL ORDER BY name COLLATE NOCASE, id")
+                          .c_str());
   s.BindAll(group_id);
   std::vector<Member> out;
   while (s.Step()) out.push_back(MemberRow(s));
@@ -122,9 +124,38 @@ Result<std::vector<Member>> ListMembers(Tx& tx, Id group_id) {
   return out;
 }
 
+Result<std::vector<Member>> ListMembersAt(Tx& tx, Id group_id, int64_t at) {
+  Stmt s = tx.Prepare((std::string(kMemberCols) +
+                       " WHERE group_id=?1 AND (left_at IS NULL OR left_at > ?2)"
+                       " ORDER BY name COLLATE NOCASE, id")
+                          .c_str());
+  s.BindAll(group_id, at);
+  std::vector<Member> out;
+  while (s.Step()) out.push_back(MemberRow(s));
+  RETURN_IF_ERROR(s.status());
+  return out;
+}
+
+Result<std::optional<Member>> FindMemberByEmail(Tx& tx, Id group_id, const std::string& email) {
+  Stmt s =
+      tx.Prepare((std::string(kMemberCols) + " WHERE group_id=?1 AND email=?2 LIMIT 1").c_str());
+  s.BindAll(group_id, email);
+  if (!s.Step()) {
+    RETURN_IF_ERROR(s.status());
+    return std::optional<Member>();
+  }
+  return std::optional<Member>(MemberRow(s));
+}
+
+Status SetMemberLeft(Tx& tx, Id id, std::optional<int64_t> left_at) {
+  return tx.Prepare("UPDATE members SET left_at=?2 WHERE id=?1").BindAll(id, left_at).Run();
+}
+
 Result<std::vector<Member>> ListMembersByEmail(Tx& tx, const std::string& email) {
   // members.email is COLLATE NOCASE, so this matches as the UNIQUE(group_id, email) does.
-  Stmt s = tx.Prepare((std::string(kMemberCols) + " WHERE email=?1 ORDER BY group_id, id").c_str());
+  Stmt s = tx.Prepare(
+      (std::string(kMemberCols) + " WHERE email=?1 AND left_at IS NULL ORDER BY group_id, id")
+          .c_str());
   s.BindAll(email);
   std::vector<Member> out;
   while (s.Step()) out.push_back(MemberRow(s));

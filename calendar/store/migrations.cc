@@ -177,6 +177,12 @@ CREATE INDEX outbox_coalesce ON outbox(coalesce_key) WHERE coalesce_key IS NOT N
 CREATE INDEX outbox_group ON outbox(group_id, id);
 CREATE INDEX outbox_meeting_kind ON outbox(meeting_id, kind);
 )sql",
+      // 4: members leave without being deleted, so past registers, apologies and minutes keep
+      // them: `left_at` (Unix seconds) is set when the organiser removes them, NULL while they
+      // belong. Rejoining the same group clears it (UNIQUE (group_id, email) still holds).
+      R"sql(
+ALTER TABLE members ADD COLUMN left_at INTEGER;
+)sql",
   };
   return kMigrations;
 }

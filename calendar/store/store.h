@@ -80,9 +80,18 @@ Status TouchGroup(Tx& tx, Id group_id, int64_t now);
 Status UpdateGroup(Tx& tx, const Group& g);
 
 Result<Member> InsertMember(Tx& tx, Member m);
+// Any member, also one who has left (check Member::left_at).
 Result<Member> GetMember(Tx& tx, Id id);
+// The group's current members (left_at unset), by name.
 Result<std::vector<Member>> ListMembers(Tx& tx, Id group_id);
-// Every membership of one person (same email, any case) across groups: the member feed.
+// The members the group had at Unix time `at` (a meeting's start): current ones and those who
+// left after it. (Joining is not dated: a member added later counts for earlier meetings too.)
+Result<std::vector<Member>> ListMembersAt(Tx& tx, Id group_id, int64_t at);
+// The group's membership row for `email` (any case), current or former, or nullopt.
+Result<std::optional<Member>> FindMemberByEmail(Tx& tx, Id group_id, const std::string& email);
+// Sets (removal) or clears (rejoining) left_at.
+Status SetMemberLeft(Tx& tx, Id id, std::optional<int64_t> left_at);
+// Every current membership of one person (same email, any case) across groups: the member feed.
 Result<std::vector<Member>> ListMembersByEmail(Tx& tx, const std::string& email);
 Status UpdateMember(Tx& tx, const Member& m);
 Status DeleteMember(Tx& tx, Id id);

@@ -165,6 +165,8 @@ TEST_F(PagesTest, OrganiserFormsWithoutTheSessionFormTokenAre403AndChangeNothing
             {"duration_minutes", "60"},
             {"dates", "2027-12-01"}}},
           {"/organise/members/" + std::to_string(MemberNamed("Ian Cooper").id) + "/link", {}},
+          {"/organise/members/" + std::to_string(MemberNamed("Ian Cooper").id) + "/remove", {}},
+          {m + "/apologies", {{"member_id", std::to_string(MemberNamed("Ian Cooper").id)}}},
       };
   const std::string before = Snapshot();
   for (const auto& [path, fields] : forms) {

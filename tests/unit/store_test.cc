@@ -145,5 +145,43 @@ TEST(Store, MeetingSequenceAndEditTimeNeverMoveBackwards) {
   EXPECT_EQ(InsertMeeting(*tx, m).status().code(), Code::kConflict);
 }
 
+TEST(Members, LeftMembersAreListedOnlyForTimesBeforeTheyLeft) {
+  TempDir dir;
+  auto db = Db::Open(dir.File("a.db"));
+  ASSERT_TRUE(db.ok());
+  auto tx = (*db)->Write();
+  ASSERT_TRUE(tx.ok());
+  auto org = EnsureOrganiser(*tx, "o@example.org", "O", 1);
+  ASSERT_TRUE(org.ok());
+  Group g;
+  g.organiser_id = org->id;
+  g.slug = "g";
+  g.name = "G";
+  g.timezone = "Europe/London";
+  auto group = InsertGroup(*tx, g);
+  ASSERT_TRUE(group.ok());
+  std::vector<Id> ids;
+  for (const char* name : {"Ann", "Bob"}) {
+    Member m;
+    m.group_id = group->id;
+    m.name = name;
+    m.email = std::string(name) + "@example.org";
+    auto inserted = InsertMember(*tx, m);
+    ASSERT_TRUE(inserted.ok());
+    ids.push_back(inserted->id);
+  }
+  ASSERT_TRUE(SetMemberLeft(*tx, ids[1], 1000).ok());
+  EXPECT_EQ(GetMember(*tx, ids[1])->left_at, std::optional<int64_t>(1000));
+  EXPECT_EQ(ListMembers(*tx, group->id)->size(), 1u);
+  EXPECT_EQ(ListMembersAt(*tx, group->id, 999)->size(), 2u);
+  EXPECT_EQ(ListMembersAt(*tx, group->id, 1000)->size(), 1u);
+  EXPECT_TRUE(ListMembersByEmail(*tx, "bob@example.org")->empty());
+  auto former = FindMemberByEmail(*tx, group->id, "BOB@example.org");
+  ASSERT_TRUE(former.ok() && former->has_value());
+  EXPECT_EQ((*former)->id, ids[1]);
+  ASSERT_TRUE(SetMemberLeft(*tx, ids[1], std::nullopt).ok());
+  EXPECT_EQ(ListMembers(*tx, group->id)->size(), 2u);
+}
+
 }  // namespace
 }  // namespace convene::calendar::store
