@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -170,59 +171,87 @@ Result<MeetingSnapshot> ParseSnapshotJson(const std::string& text) {
   return s;
 }
 
-Result<QueueCounts> QueueMeetingChange(Tx& tx, const MeetingChange& change,
-                                       const NoticeOptions& options, int64_t now) {
-  QueueCounts counts;
+Result<MeetingChangePlan> PlanMeetingChange(Tx& tx, const MeetingChange& change, int64_t now) {
+  MeetingChangePlan plan;
   // Recipients, one per address: members first, then presenters who are not members.
-  std::map<std::string, Recipient> to;
-  std::set<std::string> unsubscribed;
+  std::vector<std::pair<std::string, Recipient>> to;
+  std::set<std::string> seen, unsubscribed;
   for (const Recipient& m : change.members) {
-    if (m.email.empty()) continue;
-    const std::string key = Lower(m.email);
-    if (m.unsubscribed) {
-      unsubscribed.insert(key);
+    if (m.email.empty()) {
+      plan.no_address.push_back(m);
       continue;
     }
-    to.emplace(key, m);
+    const std::string key = Lower(m.email);
+    if (m.unsubscribed) {
+      if (unsubscribed.insert(key).second) plan.unsubscribed.push_back(m);
+      continue;
+    }
+    if (seen.insert(key).second) to.emplace_back(key, m);
   }
   for (const auto* list : {&change.before.presenters, &change.after.presenters}) {
     for (const PresenterRef& p : *list) {
       const std::string key = Lower(p.email);
-      if (key.empty() || unsubscribed.count(key) || to.count(key)) continue;
       Recipient r;
       r.name = p.name;
       r.email = p.email;
-      to.emplace(key, r);
+      if (key.empty()) {
+        if (std::none_of(plan.no_address.begin(), plan.no_address.end(),
+                         [&](const Recipient& x) { return x.member_id == 0 && x.name == p.name; }))
+          plan.no_address.push_back(r);
+        continue;
+      }
+      if (unsubscribed.count(key) || !seen.insert(key).second) continue;
+      to.emplace_back(key, r);
     }
   }
+  // The map this replaced sent in address order; keep that order (Message-IDs, tests).
+  std::sort(to.begin(), to.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
 
-  const std::string after_state = SnapshotJson(change.after);
-  for (const auto& [key, r] : to) {
-    Draft d = MakeDraft(options, change.group.id, change.meeting_id, "meeting_change",
-                        fmt::format("meeting:{}:{}", change.meeting_id, key));
-    ASSIGN_OR_RETURN(std::optional<PendingRow> pending, FindCoalescable(tx, d.coalesce_key, now));
-    MeetingSnapshot before = change.before;
-    if (pending) {
-      Result<MeetingSnapshot> b = ParseSnapshotJson(pending->before_state);
+  for (auto& [key, r] : to) {
+    PlannedNotice n;
+    n.to = std::move(r);
+    ASSIGN_OR_RETURN(
+        n.pending, FindCoalescable(tx, fmt::format("meeting:{}:{}", change.meeting_id, key), now));
+    n.before = change.before;
+    if (n.pending) {
+      Result<MeetingSnapshot> b = ParseSnapshotJson(n.pending->before_state);
       if (b.ok()) {
-        before = std::move(b).value();
+        n.before = std::move(b).value();
       } else {
-        spdlog::warn("outbox row {}: unreadable snapshot; not coalescing", pending->id);
-        pending.reset();
+        spdlog::warn("outbox row {}: unreadable snapshot; not coalescing", n.pending->id);
+        n.pending.reset();
       }
     }
-    if (before == change.after) {
-      if (pending) {
-        RETURN_IF_ERROR(Supersede(tx, pending->id, now));
-        ++counts.superseded;
-      }
+    if (n.before == change.after) {
+      if (!n.pending) continue;  // nothing to tell, nothing waiting
+      n.action = PlannedAction::kWithdraw;
+    } else {
+      n.action = n.pending ? PlannedAction::kUpdate : PlannedAction::kQueue;
+    }
+    plan.notices.push_back(std::move(n));
+  }
+  return plan;
+}
+
+Result<QueueCounts> QueueMeetingChange(Tx& tx, const MeetingChange& change,
+                                       const NoticeOptions& options, int64_t now) {
+  QueueCounts counts;
+  ASSIGN_OR_RETURN(MeetingChangePlan plan, PlanMeetingChange(tx, change, now));
+  const std::string after_state = SnapshotJson(change.after);
+  for (const PlannedNotice& n : plan.notices) {
+    const Recipient& r = n.to;
+    if (n.action == PlannedAction::kWithdraw) {
+      RETURN_IF_ERROR(Supersede(tx, n.pending->id, now));
+      ++counts.superseded;
       continue;
     }
+    Draft d = MakeDraft(options, change.group.id, change.meeting_id, "meeting_change",
+                        fmt::format("meeting:{}:{}", change.meeting_id, Lower(r.email)));
     ComposeEnv env{options.base_url, now,
-                   pending
-                       ? pending->message_id
+                   n.pending
+                       ? n.pending->message_id
                        : NewMessageId(RandomOf(options), DomainOf(change.group.organiser.email))};
-    Message msg = ComposeMeetingChange(change, before, r, env);
+    Message msg = ComposeMeetingChange(change, n.before, r, env);
     if (r.member_id != 0 && r.delivery == calendar::Delivery::kInvitations &&
         change.render_invitation) {
       const ItipMethod method = change.after.status == calendar::MeetingStatus::kCancelled
@@ -241,10 +270,10 @@ Result<QueueCounts> QueueMeetingChange(Tx& tx, const MeetingChange& change,
       ++counts.skipped;
       continue;
     }
-    d.before_state = SnapshotJson(before);
+    d.before_state = SnapshotJson(n.before);
     d.after_state = after_state;
     d.due_at = now + std::max<int64_t>(0, options.delay_seconds);
-    RETURN_IF_ERROR(Write(tx, d, msg, *bytes, pending, now, counts));
+    RETURN_IF_ERROR(Write(tx, d, msg, *bytes, n.pending, now, counts));
   }
   return counts;
 }

@@ -24,6 +24,7 @@
 #include "calendar/status.h"
 #include "calendar/store/db.h"
 #include "notify/change.h"
+#include "notify/outbox.h"
 
 namespace convene::notify {
 
@@ -47,6 +48,30 @@ struct QueueCounts {
   int skipped = 0;     // recipients with unusable addresses
 };
 
+// Who hears of a meeting change, and how. Decided here once and followed by QueueMeetingChange,
+// so the organiser's preview (server/notices.h PlanChangeNotices) and the queued rows cannot
+// disagree. Reads the outbox (pending rows of the coalescing window); writes nothing.
+enum class PlannedAction {
+  kQueue,     // a new notice
+  kUpdate,    // the recipient's notice still waiting in its window is rewritten to the net change
+  kWithdraw,  // the edits cancel out for the recipient: that waiting notice is superseded
+};
+struct PlannedNotice {
+  Recipient to;  // member_id 0: a presenter who is not a member
+  PlannedAction action = PlannedAction::kQueue;
+  std::optional<PendingRow> pending;  // kUpdate and kWithdraw
+  MeetingSnapshot before;             // what the recipient last heard of
+};
+struct MeetingChangePlan {
+  std::vector<PlannedNotice> notices;   // one per address (members first), in queueing order
+  std::vector<Recipient> unsubscribed;  // members not told: they unsubscribed
+  std::vector<Recipient> no_address;    // members and presenters without an email
+};
+Result<MeetingChangePlan> PlanMeetingChange(calendar::store::Tx& tx, const MeetingChange& change,
+                                            int64_t now);
+
+// Follows PlanMeetingChange: composes and writes each planned notice (a recipient whose address
+// turns out unusable is skipped and counted).
 Result<QueueCounts> QueueMeetingChange(calendar::store::Tx& tx, const MeetingChange& change,
                                        const NoticeOptions& options, int64_t now);
 

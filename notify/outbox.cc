@@ -79,6 +79,18 @@ Status Supersede(Tx& tx, int64_t id, int64_t now) {
   return s.Run();
 }
 
+Result<int> SupersedeQueuedTo(Tx& tx, Id group_id, const std::string& recipient,
+                              const std::string& reason, int64_t now) {
+  Stmt s = tx.Prepare(
+      "UPDATE outbox SET status = 'superseded', coalesce_key = NULL, updated_at = ?4,"
+      " last_error = ?3 WHERE group_id = ?1 AND recipient = ?2 COLLATE NOCASE"
+      " AND status = 'queued' AND kind IN ('meeting_change', 'welcome')"
+      " AND (lease_until IS NULL OR lease_until <= ?4)");
+  s.BindAll(group_id, recipient, reason.substr(0, 500), now);
+  RETURN_IF_ERROR(s.Run());
+  return tx.Changes();
+}
+
 Result<bool> HasNotice(Tx& tx, Id meeting_id, const std::string& kind) {
   Stmt s = tx.Prepare(
       "SELECT 1 FROM outbox WHERE meeting_id = ?1 AND kind = ?2 AND status != 'superseded' LIMIT "

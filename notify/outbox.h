@@ -66,6 +66,11 @@ Status UpdatePending(Tx& tx, int64_t id, const std::string& subject, const std::
                      const std::string& after_state, int64_t now);
 // The edits in the window cancelled out: the row will never be sent.
 Status Supersede(Tx& tx, int64_t id, int64_t now);
+// The member's own notices (meeting_change, welcome) to `recipient` (any case) in the group that
+// are still queued and not in flight (no live lease at `now`) will never be sent: the member
+// unsubscribed or left. `reason` becomes the row's last_error. Returns how many rows it stopped.
+Result<int> SupersedeQueuedTo(Tx& tx, Id group_id, const std::string& recipient,
+                              const std::string& reason, int64_t now);
 // True when a row of `kind` for the meeting exists and was not superseded (quorum warnings go
 // out once).
 Result<bool> HasNotice(Tx& tx, Id meeting_id, const std::string& kind);

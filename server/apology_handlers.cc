@@ -1,5 +1,7 @@
-// The member's pages: /m/{page token} (meetings, calendar link, notices) and
-// /apologies/{apology token}. GET only shows; each POST carries a form token bound to the link.
+// The member's pages: /m/{page token} (meetings, calendar link, notices),
+// /apologies/{apology token} and /unsubscribe/{unsubscribe token}. GET only shows; each POST
+// carries a form token bound to the link, except the one-click unsubscribe POST (RFC 8058: the
+// mail client sends no cookies and no form token; the signed link is the capability).
 #include "server/page_handlers.h"
 
 namespace convene::server::pages {
@@ -132,6 +134,38 @@ void ApologyWithdraw(App& app, const httplib::Request& req, httplib::Response& r
   auto page = app.ops().WithdrawApologies(token);
   if (!page.ok()) return SendErrorPage(res, page.status(), "/apologies/" + token);
   SeeOther(res, "/apologies/" + token + (page->changed ? "?done=withdrawn" : ""));
+}
+
+namespace {
+
+void SendUnsubscribePage(httplib::Response& res, const std::string& token,
+                         const UnsubscribePage& page, bool done) {
+  json data = {{"member", {{"name", page.member.name}, {"email", page.member.email}}},
+               {"group", {{"name", page.group.name}}},
+               {"token", token},
+               {"done", done},
+               {"unsubscribed", page.member.unsubscribed}};
+  SendPage(res, 200, "unsubscribe.mustache",
+           done ? "Unsubscribed" : "Stop email notices from " + page.group.name, data,
+           Privacy::kPrivate);
+}
+
+}  // namespace
+
+void UnsubscribeForm(App& app, const httplib::Request& req, httplib::Response& res) {
+  const std::string token = req.matches[1];
+  auto page = app.ops().UnsubscribeByLink(token);
+  if (!page.ok()) return SendErrorPage(res, page.status());
+  SendUnsubscribePage(res, token, *page, false);
+}
+
+void UnsubscribeSend(App& app, const httplib::Request& req, httplib::Response& res) {
+  // Any body: `List-Unsubscribe=One-Click` urlencoded or multipart from a mail client, or the
+  // confirm page's form. The answer is a page, not a redirect: mail clients expect a 2xx.
+  const std::string token = req.matches[1];
+  auto page = app.ops().Unsubscribe(token);
+  if (!page.ok()) return SendErrorPage(res, page.status());
+  SendUnsubscribePage(res, token, *page, true);
 }
 
 }  // namespace convene::server::pages

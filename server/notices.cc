@@ -75,8 +75,9 @@ Result<std::vector<notify::Recipient>> Recipients(st::Tx& tx, const NoticeContex
   return out;
 }
 
-Status MeetingNotices(st::Tx& tx, const MeetingChange& change, int64_t now,
-                      const NoticeContext& ctx) {
+// The notify/ input of a meeting change, read from the change's own transaction.
+Result<notify::MeetingChange> BuildMeetingChange(st::Tx& tx, const MeetingChange& change,
+                                                 int64_t now, const NoticeContext& ctx) {
   const Meeting& before = change.before;
   const Meeting& after = change.after;
   ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, after.group_id));
@@ -139,9 +140,15 @@ Status MeetingNotices(st::Tx& tx, const MeetingChange& change, int64_t now,
         in.dtstamp = now;
         return RenderInvitation(in);
       };
+  return c;
+}
+
+Status MeetingNotices(st::Tx& tx, const MeetingChange& change, int64_t now,
+                      const NoticeContext& ctx) {
+  ASSIGN_OR_RETURN(notify::MeetingChange c, BuildMeetingChange(tx, change, now, ctx));
   ASSIGN_OR_RETURN(notify::QueueCounts q, notify::QueueMeetingChange(tx, c, Options(ctx), now));
-  spdlog::debug("meeting {}: notices queued {} updated {} superseded {} skipped {}", after.id,
-                q.queued, q.updated, q.superseded, q.skipped);
+  spdlog::debug("meeting {}: notices queued {} updated {} superseded {} skipped {}",
+                change.after.id, q.queued, q.updated, q.superseded, q.skipped);
   return Status::Ok();
 }
 
@@ -174,16 +181,27 @@ Status ApologyNotices(st::Tx& tx, const MeetingChange& change, int64_t now,
   return notify::QueueApologies(tx, c, Options(ctx), now).status();
 }
 
-}  // namespace
-
-Status QueueChangeNotices(st::Tx& tx, const MeetingChange& change, int64_t now,
-                          const NoticeContext& ctx) {
+// True when the change tells members and presenters (not only the organiser, or no one).
+bool TellsMembers(const MeetingChange& change) {
   static constexpr Kind kMeetingKinds[] = {
       Kind::kMoved,      Kind::kVenueChanged,   Kind::kRetimed,         Kind::kCancelled,
       Kind::kReinstated, Kind::kPresenterAdded, Kind::kPresenterRemoved};
-  if (std::any_of(std::begin(kMeetingKinds), std::end(kMeetingKinds),
-                  [&](Kind k) { return Has(change, k); }))
-    RETURN_IF_ERROR(MeetingNotices(tx, change, now, ctx));
+  return std::any_of(std::begin(kMeetingKinds), std::end(kMeetingKinds),
+                     [&](Kind k) { return Has(change, k); });
+}
+
+}  // namespace
+
+Result<notify::MeetingChangePlan> PlanChangeNotices(st::Tx& tx, const MeetingChange& change,
+                                                    int64_t now, const NoticeContext& ctx) {
+  if (!TellsMembers(change)) return notify::MeetingChangePlan{};
+  ASSIGN_OR_RETURN(notify::MeetingChange c, BuildMeetingChange(tx, change, now, ctx));
+  return notify::PlanMeetingChange(tx, c, now);
+}
+
+Status QueueChangeNotices(st::Tx& tx, const MeetingChange& change, int64_t now,
+                          const NoticeContext& ctx) {
+  if (TellsMembers(change)) RETURN_IF_ERROR(MeetingNotices(tx, change, now, ctx));
   if (Has(change, Kind::kApologies)) RETURN_IF_ERROR(ApologyNotices(tx, change, now, ctx));
   return Status::Ok();
 }

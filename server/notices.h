@@ -14,6 +14,7 @@
 
 #include "calendar/store/db.h"
 #include "notify/change.h"
+#include "notify/notices.h"
 #include "server/auth.h"
 #include "server/operations.h"
 
@@ -31,6 +32,15 @@ struct NoticeContext {
 // is cancelled) as the text/calendar part.
 Status QueueChangeNotices(calendar::store::Tx& tx, const MeetingChange& change, int64_t now,
                           const NoticeContext& ctx);
+
+// Who QueueChangeNotices would tell what about this change: notify::PlanMeetingChange on the
+// very inputs QueueChangeNotices builds, read inside `tx` after the change is written and before
+// it commits (or, for the organiser's preview, rolls back). So the preview's recipients are the
+// queued rows' recipients by construction. An empty plan for changes that tell no member (notes
+// only, apologies: those go to the organiser).
+Result<notify::MeetingChangePlan> PlanChangeNotices(calendar::store::Tx& tx,
+                                                    const MeetingChange& change, int64_t now,
+                                                    const NoticeContext& ctx);
 
 // The MemberHook: the welcome with the member's feed and page links.
 Status QueueMemberWelcome(calendar::store::Tx& tx, const calendar::Group& group,

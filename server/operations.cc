@@ -494,6 +494,22 @@ Result<MeetingView> Operations::GetMeeting(Id organiser, Id meeting_id) {
 Result<MeetingChanged> Operations::ChangeMeeting(Id organiser, Id meeting_id,
                                                  const std::string& if_match,
                                                  const MeetingPatch& patch) {
+  const int64_t now = clock_();
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  MeetingChange change;
+  ASSIGN_OR_RETURN(MeetingChanged out,
+                   ApplyChange(tx, organiser, meeting_id, if_match, patch, now, &change));
+  if (!out.changed) return out;  // nothing to write: no sequence bump, no notice
+  RETURN_IF_ERROR(Changed(tx, change, now));
+  ASSIGN_OR_RETURN(out.view, LoadView(tx, change.after));
+  RETURN_IF_ERROR(Commit(tx));
+  return out;
+}
+
+Result<MeetingChanged> Operations::ApplyChange(st::Tx& tx, Id organiser, Id meeting_id,
+                                               const std::string& if_match,
+                                               const MeetingPatch& patch, int64_t now,
+                                               MeetingChange* change_out) {
   // Validate what needs no database first.
   std::optional<LocalDateTime> new_start;
   if (patch.start) {
@@ -513,8 +529,6 @@ Result<MeetingChanged> Operations::ChangeMeeting(Id organiser, Id meeting_id,
   }
   ASSIGN_OR_RETURN(auto notes, CleanOpt(patch.notes, "notes", 4000, true));
 
-  const int64_t now = clock_();
-  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
   ASSIGN_OR_RETURN(Meeting before, OwnedMeeting(tx, organiser, meeting_id));
   RETURN_IF_ERROR(CheckIfMatch(if_match, MeetingETag(before)));
   ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, before.group_id));
@@ -581,15 +595,9 @@ Result<MeetingChanged> Operations::ChangeMeeting(Id organiser, Id meeting_id,
   ASSIGN_OR_RETURN(after, st::GetMeeting(tx, after.id));
   change.before = before;
   change.after = after;
-  if (patch.dry_run) {  // PreviewChange: the Tx rolls back when it goes out of scope
-    ASSIGN_OR_RETURN(out.view, LoadView(tx, after));
-    out.changed = true;
-    return out;
-  }
-  RETURN_IF_ERROR(Changed(tx, change, now));
   ASSIGN_OR_RETURN(out.view, LoadView(tx, after));
-  RETURN_IF_ERROR(Commit(tx));
   out.changed = true;
+  *change_out = std::move(change);
   return out;
 }
 
@@ -709,8 +717,8 @@ Result<std::vector<notify::OutboxEntry>> Operations::ListOutbox(Id organiser,
   std::optional<notify::OutboxStatus> filter;
   if (!status.empty()) {
     filter = notify::ParseOutboxStatus(status);
-    if (!filter || *filter == notify::OutboxStatus::kSuperseded)
-      return InvalidArgument("status", "status must be queued, sent or failed");
+    if (!filter)
+      return InvalidArgument("status", "status must be queued, sent, failed or superseded");
   }
   ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
   ASSIGN_OR_RETURN(std::vector<Group> groups, st::ListGroups(tx, organiser));
@@ -718,7 +726,7 @@ Result<std::vector<notify::OutboxEntry>> Operations::ListOutbox(Id organiser,
   for (const Group& g : groups) ids.push_back(g.id);
   ASSIGN_OR_RETURN(std::vector<notify::OutboxEntry> rows, notify::ListOutbox(tx, ids, filter));
   if (!filter) {
-    // Superseded rows were never going to be sent: not part of the organiser's view.
+    // Superseded rows will never be sent: shown only when asked for by name.
     std::erase_if(rows, [](const notify::OutboxEntry& e) { return e.status == "superseded"; });
   }
   return rows;

@@ -68,8 +68,6 @@ struct MeetingPatch {
   std::optional<std::string> status;  // cancelled | scheduled
   std::optional<std::string> notes;
   bool force = false;
-  // Validate and compute the change, then roll it back: no write, no notice (PreviewChange).
-  bool dry_run = false;
 };
 struct PresenterInput {
   std::string name, topic;
@@ -170,6 +168,13 @@ struct ApologyPage {
   bool changed = false;  // this call wrote something (a repeat POST does not)
 };
 
+// The one-click unsubscribe link of notices (RFC 8058): /unsubscribe/{token}.
+struct UnsubscribePage {
+  calendar::Member member;
+  calendar::Group group;
+  bool changed = false;  // this call unsubscribed the member (a repeat does not)
+};
+
 // ---- public pages (operations_public.cc): public groups only ----
 struct GroupPage {
   calendar::Group group;
@@ -262,6 +267,13 @@ class Operations {
   Result<ApologyPage> SendApologies(const std::string& apology_token, const std::string& reason);
   // Withdraws them, until the meeting starts (idempotent).
   Result<ApologyPage> WithdrawApologies(const std::string& apology_token);
+  // Unsubscribe links (auth.h UnsubscribeToken): the member and group, or kNotFound when the
+  // link is invalid or revoked. Changes nothing (link scanners GET it).
+  Result<UnsubscribePage> UnsubscribeByLink(const std::string& unsubscribe_token);
+  // Stops the member's notices (not their feed): sets `unsubscribed` and supersedes their notices
+  // still queued. Idempotent: a repeat changes nothing. Notices come back on through the member
+  // page's choice (SetNotices "feed" or "invitations").
+  Result<UnsubscribePage> Unsubscribe(const std::string& unsubscribe_token);
 
   // ---- public pages (operations_public.cc): a private group answers kNotFound ----
   Result<GroupPage> PublicGroup(const std::string& slug);
@@ -299,7 +311,8 @@ class Operations {
   Result<AttendanceView> Attendance(Id organiser, Id meeting_id);
   Status MarkAttendance(Id organiser, Id meeting_id, Id member_id, const std::string& status);
   // ---- the notice outbox ----
-  // Notices of the organiser's groups, newest first; `status` is "" or queued|sent|failed.
+  // Notices of the organiser's groups, newest first; `status` is "" (every notice but the
+  // superseded) or queued|sent|failed|superseded.
   Result<std::vector<notify::OutboxEntry>> ListOutbox(Id organiser, const std::string& status);
 
   Result<std::vector<calendar::Busy>> VenueBusy(Id organiser, Id venue_id, const std::string& from,
@@ -339,12 +352,20 @@ class Operations {
   Result<std::optional<calendar::Busy>> Clash(calendar::store::Tx& tx, const calendar::Group& g,
                                               Id venue_id, const calendar::LocalDateTime& start,
                                               int duration, Id self);
+  // Validates the patch and writes it inside `tx` (no commit, no notices): the view after it and,
+  // when something changed, what changed in *change. ChangeMeeting commits it; PreviewChange
+  // rolls it back.
+  Result<MeetingChanged> ApplyChange(calendar::store::Tx& tx, Id organiser, Id meeting_id,
+                                     const std::string& if_match, const MeetingPatch& patch,
+                                     int64_t now, MeetingChange* change);
   Status Commit(calendar::store::Tx& tx);
   Status Changed(calendar::store::Tx& tx, const MeetingChange& change, int64_t now);
   // The member page link's member, or kNotFound.
   Result<calendar::Member> PageMember(calendar::store::Tx& tx, const std::string& page_token);
   // Loads the member and meeting of an apology link and checks its signature.
   Result<ApologyPage> LoadApology(calendar::store::Tx& tx, const std::string& apology_token);
+  // Loads the member and group of an unsubscribe link and checks its signature.
+  Result<UnsubscribePage> LoadUnsubscribe(calendar::store::Tx& tx, const std::string& token);
   Result<MemberMeeting> LoadMemberMeeting(calendar::store::Tx& tx, const calendar::Member& member,
                                           const calendar::Meeting& m);
   // True while the meeting is scheduled and has not started.

@@ -1,5 +1,6 @@
 // The member's side: their page, feed link, notice preference and apologies, each reached by a
 // capability link (a page token stored as its hash, or a signed apology token).
+#include "notify/outbox.h"
 #include "server/operations.h"
 
 namespace convene::server {
@@ -173,6 +174,40 @@ Result<ApologyPage> Operations::WithdrawApologies(const std::string& apology_tok
   ASSIGN_OR_RETURN(page, LoadApology(tx, apology_token));
   RETURN_IF_ERROR(Commit(tx));
   page.changed = removed;
+  return page;
+}
+
+Result<UnsubscribePage> Operations::LoadUnsubscribe(st::Tx& tx, const std::string& token) {
+  auto id = DecodeUnsubscribeToken(token);
+  if (!id) return InvalidLink();
+  auto member = st::GetMember(tx, *id);
+  if (!member.ok())
+    return member.status().code() == Code::kNotFound ? InvalidLink() : member.status();
+  if (!UnsubscribeTokenValid(link_key_, token, *member)) return InvalidLink();
+  UnsubscribePage out;
+  out.member = *member;
+  ASSIGN_OR_RETURN(out.group, st::GetGroup(tx, member->group_id));
+  return out;
+}
+
+Result<UnsubscribePage> Operations::UnsubscribeByLink(const std::string& token) {
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+  return LoadUnsubscribe(tx, token);
+}
+
+Result<UnsubscribePage> Operations::Unsubscribe(const std::string& token) {
+  const int64_t now = clock_();
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  ASSIGN_OR_RETURN(UnsubscribePage page, LoadUnsubscribe(tx, token));
+  if (page.member.unsubscribed) return page;  // a repeat: nothing changes
+  page.member.unsubscribed = true;
+  RETURN_IF_ERROR(st::UpdateMember(tx, page.member));
+  // Notices already queued but not yet sent would arrive after the member asked to stop them.
+  RETURN_IF_ERROR(
+      notify::SupersedeQueuedTo(tx, page.group.id, page.member.email, "unsubscribed", now)
+          .status());
+  RETURN_IF_ERROR(Commit(tx));
+  page.changed = true;
   return page;
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "notify/notices.h"
+#include "server/notices.h"
 #include "server/operations.h"
 
 namespace convene::server {
@@ -87,50 +89,66 @@ Result<MemberCreated> Operations::RotateMemberLink(Id organiser, Id member_id,
 
 Result<ChangePreview> Operations::PreviewChange(Id organiser, Id meeting_id, MeetingPatch patch) {
   ChangePreview out;
-  std::vector<Member> members;
   {
     ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
     ASSIGN_OR_RETURN(Meeting m, OwnedMeeting(tx, organiser, meeting_id));
     ASSIGN_OR_RETURN(out.before, LoadView(tx, m));
-    ASSIGN_OR_RETURN(members, st::ListMembers(tx, m.group_id));
   }
   out.etag = MeetingETag(out.before.meeting);
-  patch.dry_run = true;
-  auto r = ChangeMeeting(organiser, meeting_id, out.etag, patch);
-  if (!r.ok() && r.status().error_code() == "venue_clash" && !patch.force) {
-    out.blocked = r.status();  // show what "book anyway" would do
+  const int64_t now = clock_();
+  NoticeContext ctx;
+  ctx.base_url = base_url_;
+  ctx.random = random_;
+  notify::MeetingChangePlan plan;
+  // The change is written and its notices planned in one transaction that is never committed:
+  // it rolls back when `tx` goes out of scope.
+  auto attempt = [&](const MeetingPatch& p) -> Status {
+    ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+    MeetingChange change;
+    ASSIGN_OR_RETURN(MeetingChanged r,
+                     ApplyChange(tx, organiser, meeting_id, out.etag, p, now, &change));
+    out.after = r.view;
+    out.warnings = r.warnings;
+    out.changed = r.changed;
+    if (r.changed) {
+      ASSIGN_OR_RETURN(plan, PlanChangeNotices(tx, change, now, ctx));
+    }
+    return Status::Ok();
+  };
+  Status st = attempt(patch);
+  if (!st.ok() && st.error_code() == "venue_clash" && !patch.force) {
+    out.blocked = st;  // show what "book anyway" would do
     patch.force = true;
-    r = ChangeMeeting(organiser, meeting_id, out.etag, patch);
+    st = attempt(patch);
   }
-  if (!r.ok()) return r.status();
-  out.after = r->view;
-  out.warnings = r->warnings;
-  out.changed = r->changed;
+  RETURN_IF_ERROR(st);
   if (!out.changed) return out;
-  // Who hears of it: notify/ mails members with an address who have not unsubscribed, and the
-  // presenters named before or after the change; every member's calendar feed shows it.
-  for (const Member& mem : members) {
-    if (mem.unsubscribed) {
-      out.not_told.push_back({mem.name, mem.email,
-                              "unsubscribed from notices: no email (their calendar feed still "
-                              "shows the change)"});
-    } else {
-      out.told.push_back({mem.name, mem.email,
-                          mem.delivery == Delivery::kInvitations
-                              ? "an email with the updated calendar invitation"
-                              : "an email notice; their calendar feed shows the change"});
+  // Who hears of it: exactly the plan the notices will follow (server/notices.h); every
+  // member's calendar feed shows the change either way.
+  for (const notify::PlannedNotice& n : plan.notices) {
+    const notify::Recipient& r = n.to;
+    if (n.action == notify::PlannedAction::kWithdraw) {
+      out.not_told.push_back({r.name, r.email,
+                              "their notice of an earlier change, not sent yet, is withdrawn: "
+                              "this change undoes it"});
+      continue;
     }
+    std::string how = r.member_id == 0 ? "an email notice, as a presenter"
+                      : r.delivery == Delivery::kInvitations
+                          ? "an email with the updated calendar invitation"
+                          : "an email notice; their calendar feed shows the change";
+    if (n.action == notify::PlannedAction::kUpdate)
+      how += " (one email with the earlier change still waiting to go)";
+    out.told.push_back({r.name, r.email, how});
   }
-  std::vector<std::string> seen;
-  for (const auto* list : {&out.before.presenters, &out.after.presenters})
-    for (const Presenter& p : *list) {
-      if (std::find(seen.begin(), seen.end(), p.name + "|" + p.email) != seen.end()) continue;
-      seen.push_back(p.name + "|" + p.email);
-      if (p.email.empty())
-        out.not_told.push_back({p.name, "", "presenter with no email address: not told"});
-      else
-        out.told.push_back({p.name, p.email, "an email notice, as a presenter"});
-    }
+  for (const notify::Recipient& r : plan.unsubscribed)
+    out.not_told.push_back({r.name, r.email,
+                            "unsubscribed from notices: no email (their calendar feed still "
+                            "shows the change)"});
+  for (const notify::Recipient& r : plan.no_address)
+    out.not_told.push_back({r.name, "",
+                            r.member_id == 0 ? "presenter with no email address: not told"
+                                             : "no email address: not told"});
   return out;
 }
 

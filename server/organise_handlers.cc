@@ -1,7 +1,8 @@
-// The organiser's pages: dashboard, venues, a group's meetings and members, one meeting with its
-// change previews and presenters, the register and the minutes header. routes.cc has already
-// checked the session and (for POST) the form token.
+// The organiser's pages: dashboard, the notice outbox, venues, a group's meetings and members, one
+// meeting with its change previews and presenters, the register and the minutes header. routes.cc
+// has already checked the session and (for POST) the form token.
 #include <algorithm>
+#include <map>
 
 #include "server/api_handlers.h"
 #include "server/page_handlers.h"
@@ -77,11 +78,53 @@ std::string Md(const std::string& s) {
   return out;
 }
 
+std::string People(size_t n) { return n == 1 ? "1 person" : std::to_string(n) + " people"; }
+
+// Recipients grouped by what they get, in the order first seen.
+json ByHow(const std::vector<Recipient>& list) {
+  json groups = json::array();
+  for (const Recipient& r : list) {
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const json& g) { return g["how"] == r.how; });
+    if (it == groups.end()) {
+      groups.push_back({{"how", r.how}, {"people", json::array()}});
+      it = groups.end() - 1;
+    }
+    json person = {{"name", r.name}, {"last", false}};
+    if (!r.email.empty()) person["email"] = r.email;
+    (*it)["people"].push_back(person);
+  }
+  for (json& g : groups) {
+    g["count"] = People(g["people"].size());
+    g["people"].back()["last"] = true;
+  }
+  return groups;
+}
+
 Result<calendar::Group> GroupById(App& app, Id organiser, Id group_id) {
   ASSIGN_OR_RETURN(auto groups, app.ops().ListGroups(organiser));
   for (const calendar::Group& g : groups)
     if (g.id == group_id) return g;
   return NotFound("no such group");
+}
+
+const char* const kShortWeekdays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+const char* const kShortMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+// "Mon 18 Jan 2027, 10:31" in the zone (an unknown zone: UTC, said so).
+std::string ShortWhen(const std::string& tz, int64_t unix_seconds) {
+  auto t = calendar::FromUnix(tz, unix_seconds);
+  std::string suffix;
+  if (!t.ok()) {
+    t = calendar::FromUnix("UTC", unix_seconds);
+    suffix = " UTC";
+    if (!t.ok()) return std::to_string(unix_seconds);
+  }
+  const calendar::CivilDate& d = t->date;
+  return std::string(kShortWeekdays[calendar::Weekday(d)]) + " " + std::to_string(d.day) + " " +
+         kShortMonths[d.month - 1] + " " + std::to_string(d.year) + ", " +
+         calendar::FormatTimeOfDay(t->minute_of_day) + suffix;
 }
 
 void SendMembersPage(App& app, const Viewer& viewer, httplib::Response& res,
@@ -134,6 +177,48 @@ void Dashboard(App& app, const Viewer& viewer, const httplib::Request&, httplib:
   }
   SendPage(res, 200, "organise.mustache", "Your groups", {{"groups", list}}, Privacy::kPrivate,
            &viewer);
+}
+
+void Outbox(App& app, const Viewer& viewer, const httplib::Request& req, httplib::Response& res) {
+  const std::string status = Form(req).Get("status");
+  auto rows = app.ops().ListOutbox(viewer.organiser.id, status);
+  if (!rows.ok()) return SendErrorPage(res, rows.status(), "/organise/outbox");
+  auto groups = app.ops().ListGroups(viewer.organiser.id);
+  if (!groups.ok()) return SendErrorPage(res, groups.status());
+  std::map<Id, std::string> zone;
+  std::vector<std::string> zones;
+  for (const calendar::Group& g : *groups) {
+    zone[g.id] = g.timezone;
+    if (std::find(zones.begin(), zones.end(), g.timezone) == zones.end())
+      zones.push_back(g.timezone);
+  }
+  json list = json::array();
+  for (const notify::OutboxEntry& e : *rows) {
+    const std::string tz = zone.count(e.group_id) ? zone[e.group_id] : "UTC";
+    json r = {{"to", e.to},
+              {"subject", e.subject},
+              {"status", e.status},
+              {"attempts", e.attempts},
+              {"next", e.next_attempt_at ? ShortWhen(tz, *e.next_attempt_at) : ""},
+              {"last_error", e.last_error}};
+    if (e.sent_at) r["sent_at"] = ShortWhen(tz, *e.sent_at);
+    list.push_back(r);
+  }
+  json filters = json::array();
+  for (const char* s : {"", "queued", "sent", "failed", "superseded"}) {
+    const std::string name = s;
+    filters.push_back({{"label", name.empty() ? "All" : name},
+                       {"href", "/organise/outbox" + (name.empty() ? "" : "?status=" + name)},
+                       {"current", name == status}});
+  }
+  std::string zone_list;
+  for (const std::string& z : zones) zone_list += (zone_list.empty() ? "" : ", ") + z;
+  json data = {{"rows", list},
+               {"has_rows", !list.empty()},
+               {"filters", filters},
+               {"status", status},
+               {"zones", zone_list}};
+  SendPage(res, 200, "organise_outbox.mustache", "Notice outbox", data, Privacy::kPrivate, &viewer);
 }
 
 void Venues(App& app, const Viewer& viewer, const httplib::Request&, httplib::Response& res) {
@@ -307,32 +392,16 @@ void PreviewChange(App& app, const Viewer& viewer, const httplib::Request& req,
   json fields = json::array();
   for (const char* name : {"action", "date", "time", "duration_minutes", "venue_id"})
     if (f.Has(name)) fields.push_back({{"name", name}, {"value", f.Get(name)}});
-  // Recipients grouped by what they get, in the order first seen.
-  json told = json::array(), not_told = json::array(), warnings = json::array();
-  for (const Recipient& r : p->told) {
-    auto it =
-        std::find_if(told.begin(), told.end(), [&](const json& g) { return g["how"] == r.how; });
-    if (it == told.end()) {
-      told.push_back({{"how", r.how}, {"people", json::array()}});
-      it = told.end() - 1;
-    }
-    (*it)["people"].push_back({{"name", r.name}, {"email", r.email}, {"last", false}});
-  }
-  for (json& g : told) {
-    g["count"] =
-        g["people"].size() == 1 ? "1 person" : std::to_string(g["people"].size()) + " people";
-    g["people"].back()["last"] = true;
-  }
-  for (const Recipient& r : p->not_told) not_told.push_back({{"name", r.name}, {"how", r.how}});
+  json warnings = json::array();
   for (const Warning& w : p->warnings) warnings.push_back({{"message", w.message}});
+  const json told = ByHow(p->told), not_told = ByHow(p->not_told);
   json data = {{"before", MeetingModel(p->before)},
                {"changed", p->changed},
                {"changes", changes},
                {"warnings", warnings},
                {"told_groups", told},
-               {"told_count", p->told.size()},
-               {"not_told", not_told},
-               {"has_not_told", !not_told.empty()},
+               {"told_count", People(p->told.size())},
+               {"not_told_groups", not_told},
                {"fields", fields},
                {"etag", p->etag},
                {"csrf", viewer.csrf}};

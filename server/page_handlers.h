@@ -38,9 +38,15 @@ void MemberNotices(App&, const httplib::Request&, httplib::Response&);
 void ApologyForm(App&, const httplib::Request&, httplib::Response&);
 void ApologySend(App&, const httplib::Request&, httplib::Response&);
 void ApologyWithdraw(App&, const httplib::Request&, httplib::Response&);
+// GET /unsubscribe/{token}: a confirm page; POST: unsubscribes (one-click, RFC 8058).
+void UnsubscribeForm(App&, const httplib::Request&, httplib::Response&);
+void UnsubscribeSend(App&, const httplib::Request&, httplib::Response&);
 
 // ---- organiser pages (organise_handlers.cc) ----
 void Dashboard(App&, const Viewer&, const httplib::Request&, httplib::Response&);
+// GET /organise/outbox[?status=queued|sent|failed|superseded]: the notices of the organiser's
+// groups, times in each group's zone.
+void Outbox(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void Venues(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void CreateVenue(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void OrganiseGroup(App&, const Viewer&, const httplib::Request&, httplib::Response&);

@@ -72,6 +72,8 @@ const PageRoute kPageRoutes[] = {
     {Method::kGet, "/apologies/" TOKEN, pages::ApologyForm},
     {Method::kPost, "/apologies/" TOKEN, pages::ApologySend},
     {Method::kPost, "/apologies/" TOKEN "/withdraw", pages::ApologyWithdraw},
+    {Method::kGet, "/unsubscribe/" TOKEN, pages::UnsubscribeForm},
+    {Method::kPost, "/unsubscribe/" TOKEN, pages::UnsubscribeSend},
 };
 
 // Organiser pages: a session cookie; every POST also needs the session's form token.
@@ -82,6 +84,7 @@ struct OrganiserRoute {
 };
 const OrganiserRoute kOrganiserRoutes[] = {
     {Method::kGet, R"(/organise)", pages::Dashboard},
+    {Method::kGet, R"(/organise/outbox)", pages::Outbox},
     {Method::kGet, R"(/organise/venues)", pages::Venues},
     {Method::kPost, R"(/organise/venues)", pages::CreateVenue},
     {Method::kGet, "/organise/groups/" SLUG, pages::OrganiseGroup},

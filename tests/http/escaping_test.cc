@@ -96,7 +96,11 @@ TEST_F(EscapingTest, HostileTextInEveryTypedFieldIsShownAsText) {
       {"/venues/" + std::to_string(venue->id), {"Venue ", "Address ", "Notes ", "Group "}},
       {"/m/" + member->page_token, {"Member ", "Group ", "Venue ", "Title ", "Reason "}},
       {"/apologies/" + apology, {"Group ", "Venue ", "Reason ", "Presenter "}},
+      {"/unsubscribe/" +
+           UnsubscribeToken(ops().link_key(), member->member.id, member->member.links_version),
+       {"Member ", "Group "}},
       {"/organise", {"Group ", "Venue "}},
+      {"/organise/outbox", {"Welcome to Group "}},
       {"/organise/venues", {"Venue ", "Address "}},
       {"/organise/groups/evil", {"Group ", "Venue "}},
       {"/organise/groups/evil/members", {"Group ", "Member ", "Org "}},

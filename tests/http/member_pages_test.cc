@@ -349,7 +349,10 @@ TEST_F(PagesTest, LinkScannerGetsChangeNothing) {
        {"/m/" + page, "/m/" + page + "/feed-link", "/m/" + page + "/notices",
         "/m/" + page + "?choice=none", "/apologies/" + apology,
         "/apologies/" + apology + "/withdraw", "/apologies/" + other,
-        "/apologies/" + other + "?reason=scanner", "/apologies/" + other + "?done=sent"}) {
+        "/apologies/" + other + "?reason=scanner", "/apologies/" + other + "?done=sent",
+        "/unsubscribe/" + UnsubscribeToken(ops().link_key(), MemberNamed("Ian Cooper").id, 0),
+        "/unsubscribe/" + UnsubscribeToken(ops().link_key(), MemberNamed("Ian Cooper").id, 0) +
+            "?List-Unsubscribe=One-Click"}) {
     Page p = Get(path);
     EXPECT_TRUE(p.status == 200 || p.status == 404) << path << " " << p.status;
     auto c = server_.Client();
