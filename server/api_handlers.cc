@@ -18,6 +18,18 @@ Result<Id> PathId(const httplib::Request& req, size_t i) {
 
 namespace {
 
+// The member and whichever of its links were just issued (each shown only this once).
+json MemberLinksJson(const std::string& base, const MemberCreated& m) {
+  json out = MemberJson(m.member);
+  if (!m.feed_token.empty()) {
+    out["feed_url"] = base + "/feeds/members/" + m.feed_token + ".ics";
+    out["webcal_url"] =
+        "webcal" + base.substr(base.find("://")) + "/feeds/members/" + m.feed_token + ".ics";
+  }
+  if (!m.page_token.empty()) out["page_url"] = base + "/m/" + m.page_token;
+  return out;
+}
+
 // Runs `body` and sends its Status as an error when it fails.
 template <typename F>
 void Handle(httplib::Response& res, F&& body) {
@@ -171,15 +183,27 @@ void AddMember(App& app, Id org, const httplib::Request& req, httplib::Response&
     ASSIGN_OR_RETURN(in.role, j.OptString("role"));
     ASSIGN_OR_RETURN(in.delivery, j.OptString("delivery"));
     ASSIGN_OR_RETURN(MemberCreated m, app.ops().AddMember(org, req.matches[1], in));
-    json out = MemberJson(m.member);
-    const std::string& base = app.config().base_url;
-    out["feed_url"] = base + "/feeds/members/" + m.feed_token + ".ics";
-    const auto scheme_end = base.find("://");
-    out["webcal_url"] =
-        "webcal" + base.substr(scheme_end) + "/feeds/members/" + m.feed_token + ".ics";
-    out["page_url"] = base + "/m/" + m.page_token;
     res.set_header("Cache-Control", "no-store");
-    SendJson(res, 201, out);
+    SendJson(res, 201, MemberLinksJson(app.config().base_url, m));
+    return Status::Ok();
+  });
+}
+
+void RotateMemberLink(App& app, Id org, const httplib::Request& req, httplib::Response& res) {
+  Handle(res, [&]() -> Status {
+    ASSIGN_OR_RETURN(Id id, PathId(req, 1));
+    ASSIGN_OR_RETURN(MemberCreated m, app.ops().RotateMemberLink(org, id, req.matches[2], false));
+    res.set_header("Cache-Control", "no-store");
+    SendJson(res, 201, MemberLinksJson(app.config().base_url, m));
+    return Status::Ok();
+  });
+}
+
+void RevokeMemberLink(App& app, Id org, const httplib::Request& req, httplib::Response& res) {
+  Handle(res, [&]() -> Status {
+    ASSIGN_OR_RETURN(Id id, PathId(req, 1));
+    RETURN_IF_ERROR(app.ops().RotateMemberLink(org, id, req.matches[2], true).status());
+    res.status = 204;
     return Status::Ok();
   });
 }

@@ -29,6 +29,9 @@ void RemovePresenter(App&, calendar::Id, const httplib::Request&, httplib::Respo
 void RecordApologies(App&, calendar::Id, const httplib::Request&, httplib::Response&);
 void GetAttendance(App&, calendar::Id, const httplib::Request&, httplib::Response&);
 void PutAttendance(App&, calendar::Id, const httplib::Request&, httplib::Response&);
+// POST /members/{id}/(feed|page)-token: a new link (the old one stops); DELETE: revoke only.
+void RotateMemberLink(App&, calendar::Id, const httplib::Request&, httplib::Response&);
+void RevokeMemberLink(App&, calendar::Id, const httplib::Request&, httplib::Response&);
 void ListOutbox(App&, calendar::Id, const httplib::Request&, httplib::Response&);
 
 // The id in path group `i` (routes only match digits); NotFound when out of range.

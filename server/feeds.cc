@@ -204,7 +204,16 @@ Result<std::shared_ptr<const FeedBody>> FeedService::Get(const FeedRequest& requ
       ASSIGN_OR_RETURN(calendar::Member member, OrNoSuchFeed(st::GetMember(tx, token->member_id)));
       if (member.left_at) return NoSuchFeed();  // removed (the token was revoked too)
       if (auto hit = cached("m:" + std::to_string(member.id))) return hit;
-      ASSIGN_OR_RETURN(auto memberships, st::ListMembersByEmail(tx, member.email));
+      ASSIGN_OR_RETURN(auto all_memberships, st::ListMembersByEmail(tx, member.email));
+      // "Across their groups", but only the groups of the organiser who issued this token: the
+      // organiser saw the feed URL once, and must not see (or send apologies for) the member's
+      // meetings in another organiser's groups.
+      ASSIGN_OR_RETURN(Group own, st::GetGroup(tx, member.group_id));
+      std::vector<calendar::Member> memberships;
+      for (const calendar::Member& other : all_memberships) {
+        ASSIGN_OR_RETURN(Group og, st::GetGroup(tx, other.group_id));
+        if (og.organiser_id == own.organiser_id) memberships.push_back(other);
+      }
       in.personal = true;
       const bool several = memberships.size() > 1;
       for (const calendar::Member& mine : memberships) {

@@ -331,6 +331,11 @@ class Operations {
   // A new personal page link for the member (earlier ones stop working): the member and the
   // page token (shown once); feed_token stays empty.
   Result<MemberCreated> NewMemberPageLink(Id organiser, Id member_id);
+  // Revokes the member's live `kind` ("feed" or "page") tokens and, unless `revoke_only`,
+  // issues a new one (returned in feed_token or page_token, shown once). A revoked feed URL
+  // answers 404.
+  Result<MemberCreated> RotateMemberLink(Id organiser, Id member_id, const std::string& kind,
+                                         bool revoke_only);
   // What ChangeMeeting would do, and who would be told what, without writing anything.
   Result<ChangePreview> PreviewChange(Id organiser, Id meeting_id, MeetingPatch patch);
   // The register in one go: `present` are present; every other member is absent, except those

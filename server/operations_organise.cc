@@ -57,6 +57,12 @@ Result<std::vector<MeetingView>> Operations::UpcomingMeetings(Id organiser,
 }
 
 Result<MemberCreated> Operations::NewMemberPageLink(Id organiser, Id member_id) {
+  return RotateMemberLink(organiser, member_id, "page", false);
+}
+
+Result<MemberCreated> Operations::RotateMemberLink(Id organiser, Id member_id,
+                                                   const std::string& kind, bool revoke_only) {
+  if (kind != "feed" && kind != "page") return InvalidArgument("kind", "kind must be feed or page");
   const int64_t now = clock_();
   ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
   auto m = st::GetMember(tx, member_id);
@@ -64,14 +70,19 @@ Result<MemberCreated> Operations::NewMemberPageLink(Id organiser, Id member_id) 
     return m.status().code() == Code::kNotFound ? NotFound("no such member") : m.status();
   ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, m->group_id));
   if (g.organiser_id != organiser || m->left_at) return NotFound("no such member");
-  RETURN_IF_ERROR(st::RevokeMemberTokens(tx, m->id, "page", now));
-  st::TokenRow row;
-  row.kind = "page";
-  row.member_id = m->id;
-  row.created_at = now;
+  RETURN_IF_ERROR(st::RevokeMemberTokens(tx, m->id, kind, now));
   MemberCreated out;
   out.member = *m;
-  ASSIGN_OR_RETURN(out.page_token, IssueToken(tx, random_, row));
+  if (!revoke_only) {
+    st::TokenRow row;
+    row.kind = kind;
+    row.member_id = m->id;
+    row.created_at = now;
+    ASSIGN_OR_RETURN(std::string token, IssueToken(tx, random_, row));
+    (kind == "feed" ? out.feed_token : out.page_token) = std::move(token);
+  }
+  // The member's feed cache is keyed by revision: a revoked token must stop answering at once.
+  RETURN_IF_ERROR(st::BumpRevision(tx, now));
   RETURN_IF_ERROR(Commit(tx));
   return out;
 }

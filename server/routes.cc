@@ -43,6 +43,8 @@ const ApiRoute kApiRoutes[] = {
     {Method::kPost, R"(/api/v1/meetings/(\d+)/apologies)", api::RecordApologies},
     {Method::kGet, R"(/api/v1/meetings/(\d+)/attendance)", api::GetAttendance},
     {Method::kPut, R"(/api/v1/meetings/(\d+)/attendance/(\d+))", api::PutAttendance},
+    {Method::kPost, R"(/api/v1/members/(\d+)/(feed|page)-token)", api::RotateMemberLink},
+    {Method::kDelete, R"(/api/v1/members/(\d+)/(feed|page)-token)", api::RevokeMemberLink},
     {Method::kGet, R"(/api/v1/outbox)", api::ListOutbox},
 };
 

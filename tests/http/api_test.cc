@@ -402,6 +402,32 @@ TEST_F(ApiTest, MembersPresentersApologiesAttendance) {
   EXPECT_EQ(att["quorum"]["expected"], 2);
 }
 
+TEST_F(ApiTest, OrganiserRotatesAndRevokesAMembersFeedLink) {
+  Seed();
+  auto m = Post("/api/v1/groups/futures/members", {{"name", "Ann"}, {"email", "ann@example.org"}});
+  ASSERT_EQ(m->status, 201);
+  const int64_t id = Body(m)["id"];
+  auto path_of = [](const std::string& url) { return url.substr(url.find("/feeds/")); };
+  const std::string first = path_of(Body(m)["feed_url"]);
+  auto c = server_.Client();
+  EXPECT_EQ(c.Get(first.c_str())->status, 200);
+
+  const std::string link = "/api/v1/members/" + std::to_string(id) + "/feed-token";
+  EXPECT_EQ(Post(link, json::object(), other_token_)->status, 404);
+  auto rotated = Post(link, json::object());
+  ASSERT_EQ(rotated->status, 201) << rotated->body;
+  const std::string second = path_of(Body(rotated)["feed_url"]);
+  EXPECT_FALSE(Body(rotated).contains("page_url"));
+  EXPECT_NE(first, second);
+  EXPECT_EQ(c.Get(first.c_str())->status, 404);
+  EXPECT_EQ(c.Get(second.c_str())->status, 200);
+
+  EXPECT_EQ(c.Delete(link.c_str(), Auth())->status, 204);
+  EXPECT_EQ(c.Get(second.c_str())->status, 404);
+  EXPECT_EQ(Post("/api/v1/members/" + std::to_string(id) + "/page-token", json::object())->status,
+            201);
+}
+
 TEST_F(ApiTest, VenuePatchUsesIfMatch) {
   Seed();
   auto g = Get("/api/v1/venues/" + std::to_string(venue_));

@@ -425,3 +425,45 @@ TEST_F(FeedTest, MemberFeedShowsTheMembersOwnState) {
 
 }  // namespace
 }  // namespace convene::server
+
+namespace convene::server {
+namespace {
+
+// A member feed covers the member's groups of the same organiser, never another organiser's.
+TEST(MemberFeedScope, OnlyTheIssuingOrganisersGroups) {
+  convene::testing::ServerFixture server;
+  ASSERT_TRUE(server.error().empty()) << server.error();
+  auto& ops = server.app().ops();
+  const Id a = ops.EnsureOrganiser("a@example.org", "A")->id;
+  const Id b = ops.EnsureOrganiser("b@example.org", "B")->id;
+  auto setup = [&](Id org, const std::string& slug, const std::string& title,
+                   const std::string& date) {
+    VenueInput v;
+    v.name = "Hall " + slug;
+    v.address = "1 Road";
+    const Id venue = ops.CreateVenue(org, v)->id;
+    EXPECT_TRUE(
+        ops.CreateGroup(org, GroupInput{slug, "Group " + slug, "Europe/London", {}, false}).ok());
+    SeriesInput s;
+    s.title = title;
+    s.venue_id = venue;
+    s.start_time = "10:00";
+    s.duration_minutes = 60;
+    s.dates = std::vector<std::string>{date};
+    EXPECT_TRUE(ops.CreateSeries(org, slug, s).ok());
+    return ops.AddMember(org, slug, MemberInput{"Ann", "ann@example.org", {}, {}, {}});
+  };
+  auto mine = setup(a, "g1", "First of A", "2027-01-04");
+  ASSERT_TRUE(mine.ok());
+  ASSERT_TRUE(setup(a, "g2", "Second of A", "2027-01-05").ok());
+  ASSERT_TRUE(setup(b, "g3", "Private of B", "2027-01-06").ok());
+  auto c = server.Client();
+  auto r = c.Get(("/feeds/members/" + mine->feed_token + ".ics").c_str());
+  ASSERT_EQ(r->status, 200);
+  EXPECT_NE(r->body.find("First of A"), std::string::npos);
+  EXPECT_NE(r->body.find("Second of A"), std::string::npos);
+  EXPECT_EQ(r->body.find("Private of B"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace convene::server
