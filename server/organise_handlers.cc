@@ -217,8 +217,9 @@ void Outbox(App& app, const Viewer& viewer, const httplib::Request& req, httplib
   json data = {{"rows", list},
                {"has_rows", !list.empty()},
                {"filters", filters},
-               {"status", status},
-               {"zones", zone_list}};
+               {"zones", zone_list},
+               {"wide", true}};
+  if (!status.empty()) data["status"] = status;  // mustache takes "" for true
   SendPage(res, 200, "organise_outbox.mustache", "Notice outbox", data, Privacy::kPrivate, &viewer);
 }
 

@@ -139,6 +139,8 @@ void SendPage(httplib::Response& res, int status, const std::string& name, const
               json data, Privacy privacy, const Viewer* viewer) {
   auto body = RenderWithPartials(name, data);
   json layout = {{"title", title}, {"css", std::string(Css())}};
+  // A page of wide tables (the outbox) may use the width of a desktop screen.
+  if (data.value("wide", false)) layout["wide"] = true;
   if (body.ok()) layout["body"] = *body;
   if (viewer)
     layout["viewer"] = {

@@ -36,6 +36,7 @@ struct Viewer {
 };
 
 // Renders template `name` (e.g. "member.mustache") with `data` inside the layout and sends it.
+// `"wide": true` in `data` widens the page's main column (tables).
 // A template failure sends the 500 page instead (and logs why).
 void SendPage(httplib::Response& res, int status, const std::string& name, const std::string& title,
               nlohmann::json data, Privacy privacy, const Viewer* viewer = nullptr);

@@ -2,13 +2,16 @@
 //   1. the organiser logs in and moves the next meeting to another venue through the preview;
 //   2. a member opens their personal page, follows the apology link, sends apologies with a
 //      reason and sees them on their page; gets their calendar link;
-//   3. the organiser sees the apologies and the reason in the register, and the minutes header.
+//   3. the organiser sees the apologies and the reason in the register, and the minutes header;
+//   4. the member follows the unsubscribe link of the notice mailed to them (read from the spool,
+//      as a mail client would) and confirms; the organiser's outbox page shows the notices sent
+//      and those still pending.
 // Two people, two browsers: each has its own new, empty user-data-dir. The organiser works on a
 // desktop-sized window, the member on a phone-sized one; every step leaves a screenshot in
 // $ARTIFACTS (and the organiser's pages also at phone size). Every wait is bounded; any Content
 // Security Policy report in the console fails the walk.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from '../node/node_modules/playwright-core/index.mjs';
@@ -16,7 +19,8 @@ import { chromium } from '../node/node_modules/playwright-core/index.mjs';
 const BASE = process.env.BASE;
 const PASSWORD = process.env.PASSWORD;
 const ARTIFACTS = process.env.ARTIFACTS;
-assert.ok(BASE && PASSWORD && ARTIFACTS, 'BASE, PASSWORD and ARTIFACTS must be set');
+const SPOOL = process.env.SPOOL;
+assert.ok(BASE && PASSWORD && ARTIFACTS && SPOOL, 'BASE, PASSWORD, ARTIFACTS and SPOOL must be set');
 
 const watchdog = setTimeout(() => {
   console.error('walk: took longer than 120 s');
@@ -77,6 +81,29 @@ async function shot(page, name, alsoPhone = false) {
 
 async function text(page) {
   return page.locator('main').innerText({ timeout: 5_000 });
+}
+
+// The List-Unsubscribe URL of the first notice in the spool addressed to `email`, waiting (at
+// most 20 s) for the mail worker to deliver it.
+async function unsubscribeLinkFor(email) {
+  for (let i = 0; i < 100; i++) {
+    let names = [];
+    try {
+      names = readdirSync(SPOOL).filter((n) => n.endsWith('.eml'));
+    } catch {
+      // the worker makes the folder with its first message
+    }
+    for (const name of names) {
+      const eml = readFileSync(join(SPOOL, name), 'utf8').replace(/\r\n[ \t]+/g, ' ');
+      const head = eml.slice(0, eml.indexOf('\r\n\r\n'));
+      const lines = head.split('\r\n');
+      if (!lines.some((l) => /^to:/i.test(l) && l.toLowerCase().includes(email))) continue;
+      const m = head.match(/^List-Unsubscribe: <([^>]+)>/mi);
+      if (m) return m[1];
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return '';
 }
 
 // The style sheet really applies (its CSP hash matches): the header bar is dark blue.
@@ -200,6 +227,47 @@ try {
   await shot(m, '16-meeting-public');
   await m.goto(`${BASE}/meetings/999999`);
   await shot(m, '17-not-found');
+
+  // ---- 4. the member unsubscribes from the notice's link; the organiser's outbox ----
+  const unsubscribe = await unsubscribeLinkFor('ian.cooper@example.org');
+  check(/\/unsubscribe\/[A-Za-z0-9_-]{43}$/.test(unsubscribe), 'the notice carries an unsubscribe link');
+  await m.goto(unsubscribe);
+  const confirm = await text(m);
+  check(confirm.includes('Stop email notices?'), 'the unsubscribe link asks first');
+  await shot(m, '18-unsubscribe-confirm');
+  await m.getByRole('button', { name: 'Unsubscribe from these emails' }).click();
+  await m.getByRole('heading', { name: 'You are unsubscribed' }).waitFor();
+  const unsubscribed = await text(m);
+  check(unsubscribed.includes('You are unsubscribed'), 'the member is unsubscribed');
+  check(unsubscribed.includes('Your calendar link keeps working'), 'the feed keeps working');
+  await shot(m, '19-unsubscribed');
+  await m.goto(link);
+  check((await text(m)).includes('You are unsubscribed'), 'the member page says so, with the way back');
+
+  // A new presenter: every member is told again, except the one who unsubscribed.
+  await o.goto(meetingUrl);
+  await o.getByLabel('Name', { exact: true }).fill('Ada Lovelace');
+  await o.getByLabel('Topic').fill('Analytical engines for local government');
+  await o.getByRole('button', { name: 'Add presenter' }).click();
+  await o.waitForURL(/done=presenter$/);
+  await o.goto(`${BASE}/organise`);
+  await o.getByRole('link', { name: 'Notice outbox' }).click();
+  await o.waitForURL(`${BASE}/organise/outbox`);
+  const rows = await o.locator('tbody tr').evaluateAll((trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.innerText.trim())));
+  const about = (subject) => rows.filter((r) => r[1].startsWith(subject));
+  const venueNotices = about('Venue changed: Socitm Futures meeting, Monday 18 January 2027');
+  check(venueNotices.length === 21, `the outbox lists the 21 venue change notices (${venueNotices.length})`);
+  check(venueNotices.every((r) => r[2].startsWith('sent')), 'they are all sent');
+  check(about('Apologies from Ian Cooper').length === 1, 'the apologies notice is listed');
+  const presenters = about('Presenters changed: Socitm Futures meeting');
+  check(presenters.length === 20, `20 members hear of the presenter (${presenters.length})`);
+  check(!presenters.some((r) => r[0] === 'ian.cooper@example.org'), 'but not the one who unsubscribed');
+  check(presenters.every((r) => /^(queued|sent)/.test(r[2])), 'those are pending (or just sent)');
+  await shot(o, '20-outbox', true);
+  await o.getByRole('link', { name: 'queued' }).click();
+  await o.waitForURL(/status=queued$/);
+  await shot(o, '21-outbox-queued');
 
   // ---- logout ----
   await o.getByRole('button', { name: /Log out/ }).click();

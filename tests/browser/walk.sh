@@ -2,6 +2,8 @@
 # The browser walk: starts the real convene binary on a temp database with the demo loaded and a
 # free port on 127.0.0.1, sets the demo organiser's password, then drives Debian's chromium
 # through walk.mjs (playwright-core). Screenshots go to tests/artifacts/browser/ (gitignored).
+# Notices wait 5 s (not 60) and land as .eml files in the spool, where the walk reads the
+# member's unsubscribe link as a mail client would.
 #   tests/browser/walk.sh path/to/convene
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -24,7 +26,7 @@ password="walk-$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 "$bin" demo --db "$tmp/convene.db" 2>/dev/null
 printf '%s\n' "$password" | "$bin" admin password --db "$tmp/convene.db" --organiser secretary@example.org 2>/dev/null
 "$bin" serve --db "$tmp/convene.db" --listen "127.0.0.1:$port" --base-url "$base" \
-  --spool "$tmp/spool" >"$tmp/serve.out" 2>"$tmp/serve.log" &
+  --spool "$tmp/spool" --notice-delay 5 >"$tmp/serve.out" 2>"$tmp/serve.log" &
 pid=$!
 for _ in $(seq 1 100); do
   if python3 -c "import urllib.request,sys; urllib.request.urlopen('$base/healthz', timeout=1)" 2>/dev/null; then break; fi
@@ -34,7 +36,7 @@ done
 
 mkdir -p "$root/tests/artifacts/browser"
 status=0
-BASE="$base" PASSWORD="$password" ARTIFACTS="$root/tests/artifacts/browser" \
+BASE="$base" PASSWORD="$password" ARTIFACTS="$root/tests/artifacts/browser" SPOOL="$tmp/spool" \
   timeout 150 node "$here/walk.mjs" || status=$?
 if [ $status -ne 0 ]; then
   echo "walk.sh: the walk failed ($status); server log:" >&2
