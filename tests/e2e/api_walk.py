@@ -2,52 +2,16 @@
 """End to end: the real convene binary on a temp database, driven through its command line and
 JSON API as an organiser would (issue 2, steps 2 to 4). Expected dates are written from the
 calendar. Usage: api_walk.py /path/to/convene"""
-import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_lib import Tally, call, free_port, wait_up  # noqa: E402
 
 BIN = sys.argv[1]
-FAILS = []
-CHECKS = [0]
-
-
-def check(cond, what):
-    CHECKS[0] += 1
-    if not cond:
-        FAILS.append(what)
-        print("FAIL:", what, file=sys.stderr)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def call(method, url, body=None, token=None, headers=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    for k, v in (headers or {}).items():
-        req.add_header(k, v)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            raw = r.read()
-            return r.status, dict(r.headers), json.loads(raw) if raw else None
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        return e.code, dict(e.headers), json.loads(raw) if raw else None
+check = Tally("api_walk")
 
 
 def main():
@@ -89,13 +53,7 @@ def main():
     proc = subprocess.Popen([BIN, "serve", "--db", db, "--listen", "127.0.0.1:%d" % port, "--base-url", base],
                             stdout=log, stderr=log)
     try:
-        for _ in range(100):
-            try:
-                if call("GET", base + "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        check(call("GET", base + "/healthz")[0] == 200, "server up")
+        check(wait_up(base + "/healthz"), "server up")
         api = base + "/api/v1"
 
         st, _, v1 = call("POST", api + "/venues", {"name": "Siemens, Hillgate House", "address": "26 Old Bailey, London",
@@ -197,8 +155,7 @@ def main():
     check("starting: db=" in logtext, "start-up line with the configuration")
     check("PATCH /api/v1/meetings/" in logtext, "one line per request")
     subprocess.run(["rm", "-rf", tmp])
-    print("api_walk: %d passed, %d failed" % (CHECKS[0] - len(FAILS), len(FAILS)))
-    sys.exit(1 if FAILS else 0)
+    sys.exit(check.finish())
 
 
 if __name__ == "__main__":

@@ -3,39 +3,20 @@
 full, then given room again (hardening.md section 2). Figures: crashes, 2xx answers for writes
 that were not stored, recovery. Needs root (mount); says so and fails if it cannot mount.
 Usage: disk_full.py /path/to/convene"""
-import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_lib import call as e2e_call, free_port, wait_up  # noqa: E402
 
 BIN = sys.argv[1]
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
 def call(method, url, body=None, token=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, json.loads(r.read() or b"null")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
+    status, _, parsed = e2e_call(method, url, body, token)
+    return status, parsed
 
 
 def main():
@@ -55,12 +36,7 @@ def main():
         proc = subprocess.Popen([BIN, "serve", "--db", db, "--listen", "127.0.0.1:%d" % port,
                                  "--spool", os.path.join(mnt, "spool")],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            try:
-                urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port, timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_up("http://127.0.0.1:%d/healthz" % port)
         stored, refused, other = [], 0, {}
         notes = "x" * 1900
         for i in range(2000):  # bounded: 768 KiB fills long before this

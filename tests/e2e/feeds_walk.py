@@ -17,59 +17,26 @@ import json
 import os
 import pathlib
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_lib import Tally, call as call_json, free_port, http, wait_up  # noqa: E402
 
 BIN = sys.argv[1] if len(sys.argv) > 1 else ""
 FEEDS = pathlib.Path(__file__).resolve().parent.parent / "feeds"
 PY = "/usr/bin/python3"
 WINDOW = ("2000-01-01", "2030-01-01")
-FAILS = []
-CHECKS = [0]
+check = Tally("feeds_walk")
 
 SIEMENS = "Siemens, Hillgate House, 26 Old Bailey, London, EC4M 7HS"
 GUILDHALL = "Guildhall, Gresham Street, London, EC2V 7HH"
 
 
-def check(cond, what):
-    CHECKS[0] += 1
-    if not cond:
-        FAILS.append(what)
-        print("FAIL:", what, file=sys.stderr)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def call(method, url, body=None, token=None, headers=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    for k, v in (headers or {}).items():
-        req.add_header(k, v)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
-
-
 def api(method, url, body, token, headers=None):
-    status, hdrs, raw = call(method, url, body, token, headers)
-    return status, hdrs, (json.loads(raw) if raw else None)
+    return call_json(method, url, body, token, headers)
 
 
 def events(body):
@@ -127,13 +94,7 @@ def main():
     proc = subprocess.Popen([BIN, "serve", "--db", str(db), "--listen", f"127.0.0.1:{port}", "--base-url", base],
                             stdout=log, stderr=log)
     try:
-        for _ in range(100):
-            try:
-                if call("GET", base + "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        check(call("GET", base + "/healthz")[0] == 200, "server up")
+        check(wait_up(base + "/healthz"), "server up")
         walk(base, token, tmp)
     finally:
         proc.terminate()
@@ -143,11 +104,10 @@ def main():
             proc.kill()
             proc.wait(timeout=10)
         log.close()
-        if FAILS:
+        if check.fails:
             print((tmp / "serve.log").read_text()[-3000:], file=sys.stderr)
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{CHECKS[0]} checks, {len(FAILS)} failures")
-    sys.exit(1 if FAILS else 0)
+    sys.exit(check.finish())
 
 
 def walk(base, token, tmp):
@@ -191,14 +151,14 @@ def walk(base, token, tmp):
 
     # Unchanged: byte-identical, 304 on both validators, HEAD, gzip only on request (H3-H7).
     for name, f in before.items():
-        st, hdrs, body = call("GET", feeds[name])
+        st, hdrs, body = http("GET", feeds[name])
         check(st == 200 and body == f["body"] and hdrs["ETag"] == f["etag"], f"{name}: second GET identical")
-        check(call("GET", feeds[name], headers={"If-None-Match": f["etag"]})[0] == 304, f"{name}: 304 by ETag")
-        check(call("GET", feeds[name], headers={"If-Modified-Since": f["last_modified"]})[0] == 304,
+        check(http("GET", feeds[name], headers={"If-None-Match": f["etag"]})[0] == 304, f"{name}: 304 by ETag")
+        check(http("GET", feeds[name], headers={"If-Modified-Since": f["last_modified"]})[0] == 304,
               f"{name}: 304 by date")
-        st, hdrs, body = call("HEAD", feeds[name])
+        st, hdrs, body = http("HEAD", feeds[name])
         check(st == 200 and body == b"" and hdrs.get("Content-Length") == str(len(f["body"])), f"{name}: HEAD")
-        st, hdrs, body = call("GET", feeds[name], headers={"Accept-Encoding": "gzip"})
+        st, hdrs, body = http("GET", feeds[name], headers={"Accept-Encoding": "gzip"})
         check(hdrs.get("Content-Encoding") == "gzip" and gzip.decompress(body) == f["body"], f"{name}: gzip")
         check("Content-Encoding" not in f["headers"], f"{name}: no gzip unasked")
 
@@ -210,7 +170,7 @@ def walk(base, token, tmp):
                        (rule_ids[3], {"status": "cancelled"}),
                        (evening_ids[1], {"status": "cancelled"})):
         url = f"{base}/api/v1/meetings/{mid}"
-        etag = call("GET", url, token=token)[1]["ETag"]
+        etag = http("GET", url, token=token)[1]["ETag"]
         st, _, body = api("PATCH", url, patch, token, {"If-Match": etag})
         check(st == 200, f"PATCH {mid} {patch}: {st} {body}")
     st, _, _ = api("POST", f"{base}/api/v1/meetings/{rule_ids[0]}/presenters",
@@ -238,7 +198,7 @@ def walk(base, token, tmp):
         b, a = before[name], after[name]
         check((a["body"] != b["body"]) == (a["etag"] != b["etag"]), f"{name}: ETag changes exactly with the bytes")
         check(a["lm_t"] >= b["lm_t"], f"{name}: Last-Modified never goes back")
-        check(call("GET", feeds[name], headers={"If-None-Match": b["etag"]})[0] == 200, f"{name}: old ETag -> 200")
+        check(http("GET", feeds[name], headers={"If-None-Match": b["etag"]})[0] == 200, f"{name}: old ETag -> 200")
         eb, ea = events(b["body"]), events(a["body"])
         uids_b = {k.split("|")[0] for k in eb}
         uids_a = {k.split("|")[0] for k in ea}
@@ -277,7 +237,7 @@ def fetch_all(feeds, folder):
     folder.mkdir()
     out = {}
     for name, url in feeds.items():
-        st, hdrs, body = call("GET", url)
+        st, hdrs, body = http("GET", url)
         check(st == 200, f"GET {name}: {st}")
         check(hdrs.get("Content-Type") == "text/calendar; charset=utf-8", f"{name}: content type")
         check(body.startswith(b"BEGIN:VCALENDAR\r\n"), f"{name}: body starts BEGIN:VCALENDAR")

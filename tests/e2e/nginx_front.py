@@ -9,47 +9,17 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_lib import Tally, free_port, http, wait_up  # noqa: E402
 
 BIN, REPO = sys.argv[1], os.path.abspath(sys.argv[2])
-FAILS, CHECKS = [], [0]
-
-
-def check(cond, what):
-    CHECKS[0] += 1
-    if not cond:
-        FAILS.append(what)
-        print("FAIL:", what, file=sys.stderr)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+check = Tally("nginx_front")
 
 
 def get(url, headers=None, data=None, method=None):
-    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
-    except OSError as e:  # refused, reset, timed out: a failed check, not a crash
-        return 0, {}, str(e).encode()
-
-
-def wait_up(url):
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return True
-        except OSError:
-            time.sleep(0.1)
-    return False
+    status, hdrs, raw = http(method or ("POST" if data is not None else "GET"), url, headers=headers, data=data)
+    return status, hdrs, raw
 
 
 def main():
@@ -132,8 +102,7 @@ http {
             except subprocess.TimeoutExpired:
                 p.kill()
         subprocess.run(["rm", "-rf", tmp])
-    print("nginx_front: %d passed, %d failed" % (CHECKS[0] - len(FAILS), len(FAILS)))
-    return 1 if FAILS else 0
+    return check.finish()
 
 
 if __name__ == "__main__":

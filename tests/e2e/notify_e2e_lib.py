@@ -24,12 +24,7 @@ def check(cond, what):
         raise Failure(what)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from e2e_lib import free_port  # noqa: E402,F401  (shared with the other scripts)
 
 
 class TempDir:

@@ -23,32 +23,13 @@ import sqlite3
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_lib import call  # noqa: E402
 from notify_e2e_lib import Failure, Sink, TempDir, check, free_port, message_id  # noqa: E402
 
 FAST_MAIL = ["--mail-first-retry", "1", "--mail-max-retry", "2", "--mail-relay-pause", "1",
              "--mail-relay-pause-max", "2", "--mail-lease", "2"]
-
-
-def call(method, url, body=None, token=None, headers=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    for k, v in (headers or {}).items():
-        req.add_header(k, v)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            raw = r.read()
-            return r.status, dict(r.headers), json.loads(raw) if raw else None
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        return e.code, dict(e.headers), json.loads(raw) if raw else None
 
 
 class Server:
@@ -64,11 +45,8 @@ class Server:
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise Failure("convene exited %d" % self.proc.returncode)
-            try:
-                if call("GET", self.base + "/healthz")[0] == 200:
-                    return
-            except OSError:
-                pass
+            if call("GET", self.base + "/healthz")[0] == 200:
+                return
             time.sleep(0.05)
         raise Failure("convene did not come up")
 
