@@ -51,7 +51,7 @@ void App::WireNotices(Clock clock, RandomSource random) {
                               const MemberCreated& m,
                               int64_t now) { return QueueMemberWelcome(tx, g, m, now, ctx); });
   notify::Worker* worker = worker_.get();
-  ops_->set_after_commit([worker] { worker->Wake(); });
+  ops_->add_after_commit([worker] { worker->Wake(); });
 }
 
 void App::StartMaintenance() {

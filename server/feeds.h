@@ -18,6 +18,8 @@
 // are immutable once published (shared_ptr<const FeedBody>).
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -63,8 +65,17 @@ class FeedService {
   // How many renders happened (tests check that unchanged feeds come from the cache).
   int64_t renders() const;
 
+  // This process committed a write: the next request of every public feed checks the database
+  // again. Public (group and venue) feeds otherwise answer from memory without touching the
+  // database for up to kRecheckMs after their last check, so a write by another process (the
+  // command line) shows within that time; writes through this server's Operations show at once.
+  void NoteWrite() { writes_.fetch_add(1, std::memory_order_acq_rel); }
+  static constexpr int kRecheckMs = 1000;
+
  private:
   Result<std::string> ApologyLinkKey();
+  // Get without the in-memory shortcut: one read snapshot, then the per-revision cache.
+  Result<std::shared_ptr<const FeedBody>> Load(const FeedRequest& request);
 
   calendar::store::Db& db_;
   const std::string base_url_;
@@ -72,8 +83,18 @@ class FeedService {
   Clock clock_;
   RandomSource random_;
 
+  // A public feed's body as last checked against the database: valid while no write happened in
+  // this process since (`writes`) and for kRecheckMs after `checked`.
+  struct Checked {
+    std::shared_ptr<const FeedBody> body;
+    int64_t writes = 0;
+    std::chrono::steady_clock::time_point checked;
+  };
+  std::atomic<int64_t> writes_{0};
+
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const FeedBody>> cache_;
+  std::map<std::string, Checked> checked_;  // by the request (kind, key, cancelled=show)
   std::optional<std::string> link_key_;
   int64_t renders_ = 0;
 };

@@ -74,7 +74,7 @@ Result<std::optional<CivilDate>> OptDate(const std::string& s, const char* field
 
 Status Operations::Commit(st::Tx& tx) {
   RETURN_IF_ERROR(tx.Commit());
-  if (after_commit_) after_commit_();
+  for (const auto& f : after_commit_) f();
   return Status::Ok();
 }
 

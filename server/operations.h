@@ -219,7 +219,9 @@ class Operations {
 
   void set_change_hook(ChangeHook hook) { change_hook_ = std::move(hook); }
   void set_member_hook(MemberHook hook) { member_hook_ = std::move(hook); }
-  void set_after_commit(std::function<void()> f) { after_commit_ = std::move(f); }
+  // Called after every committed write, in order of adding (wakes the mail worker, tells the
+  // feed cache that data moved). Add before serving; not thread-safe against Commit.
+  void add_after_commit(std::function<void()> f) { after_commit_.push_back(std::move(f)); }
   calendar::store::Db& db() { return db_; }
   int64_t Now() const { return clock_(); }
   const std::string& base_url() const { return base_url_; }
@@ -384,7 +386,7 @@ class Operations {
   std::string base_url_;
   ChangeHook change_hook_;
   MemberHook member_hook_;
-  std::function<void()> after_commit_;
+  std::vector<std::function<void()>> after_commit_;
   LoginLimits limits_;
   std::string link_key_;
   std::string form_key_;

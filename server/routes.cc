@@ -208,6 +208,7 @@ void RegisterRoutes(App& app) {
   auto feed_service = std::make_shared<FeedService>(
       app.db(), app.config().base_url, app.config().feed_refresh_minutes,
       [&app] { return app.ops().Now(); }, SystemRandom());
+  app.ops().add_after_commit([feed_service] { feed_service->NoteWrite(); });
   for (const FeedRoute& r : kFeedRoutes) {
     const FeedKind kind = r.kind;
     http.Get(r.pattern,
