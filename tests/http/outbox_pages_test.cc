@@ -90,7 +90,9 @@ TEST_F(NoticePagesTest, OutboxPageListsTheNoticesWithLocalTimesAndFilters) {
     EXPECT_TRUE(all.Has(column)) << column;
   EXPECT_TRUE(all.Has("Venue changed: Socitm Futures meeting, Monday 18 January 2027"));
   // Due 60 s after the change at 09:00 UTC, which is 09:00 in London in January.
-  EXPECT_TRUE(all.Has("<td data-label=\"Next attempt\" class=\"nowrap\">Mon 5 Jan 2026, 09:01</td>")) << all.body;
+  EXPECT_TRUE(
+      all.Has("<td data-label=\"Next attempt\" class=\"nowrap\">Mon 5 Jan 2026, 09:01</td>"))
+      << all.body;
   EXPECT_TRUE(all.Has("550 5.1.1 &lt;ian&gt; &amp; &lt;b&gt;gone&lt;/b&gt;")) << all.body;
   EXPECT_FALSE(all.Has("<b>gone"));
   EXPECT_FALSE(all.Has("<span class=\"status-superseded\">")) << "superseded only when asked for";
