@@ -148,6 +148,15 @@ std::string FormatIcalUtc(int64_t s) {
   return buf;
 }
 
+std::string FormatIsoUtc(int64_t s) {
+  std::time_t tt = static_cast<std::time_t>(s);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[24];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 std::string FormatHttpDate(int64_t s) {
   static const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",

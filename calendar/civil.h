@@ -47,6 +47,7 @@ std::string FormatTimeOfDay(int minute_of_day);       // 10:30
 std::string FormatLocal(const LocalDateTime& t);      // 2010-07-12T10:30
 std::string FormatIcalLocal(const LocalDateTime& t);  // 20100712T103000
 std::string FormatIcalUtc(int64_t unix_seconds);      // 20100712T093000Z
+std::string FormatIsoUtc(int64_t unix_seconds);       // 2010-07-12T09:30:00Z
 std::string FormatHttpDate(int64_t unix_seconds);     // Mon, 12 Jul 2010 09:30:00 GMT
 // Parses an IMF-fixdate (and the two obsolete forms); -1 when it is not a date.
 int64_t ParseHttpDate(std::string_view s);

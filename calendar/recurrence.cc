@@ -155,7 +155,6 @@ Result<Expansion> ExpandRule(const std::string& rrule_in, const CivilDate& first
   // Expand without COUNT first (so an off-pattern first date does not eat one), then apply it.
   icalrecurrencetype open = recur;
   open.count = 0;
-  if (!has_until) open.until = icaltime_null_time();
   if (!has_until) {
     // A horizon stands in for COUNT during expansion.
     open.until = icaltime_null_time();

@@ -120,18 +120,10 @@ void VenueFreeBusy(App& app, Id org, const httplib::Request& req, httplib::Respo
     }
     json list = json::array();
     for (const auto& b : busy)
-      list.push_back({{"start", calendar::FormatIcalUtc(b.start_utc)},
-                      {"end", calendar::FormatIcalUtc(b.end_utc)},
+      list.push_back({{"start", calendar::FormatIsoUtc(b.start_utc)},
+                      {"end", calendar::FormatIsoUtc(b.end_utc)},
                       {"meeting_id", b.meeting_id},
                       {"group", b.group_name}});
-    // ISO 8601 UTC for JSON readers.
-    for (auto& item : list) {
-      for (const char* k : {"start", "end"}) {
-        std::string s = item[k];
-        item[k] = s.substr(0, 4) + "-" + s.substr(4, 2) + "-" + s.substr(6, 2) + "T" +
-                  s.substr(9, 2) + ":" + s.substr(11, 2) + ":" + s.substr(13, 2) + "Z";
-      }
-    }
     SendJson(res, 200, {{"busy", list}});
     return Status::Ok();
   });

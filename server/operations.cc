@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 
 #include "notify/outbox.h"
 
@@ -382,20 +383,37 @@ Result<Member> Operations::RemoveMember(Id organiser, Id member_id) {
 
 // ---------------------------------------------------------------- series and meetings
 
+namespace {
+
+// The scheduled meetings at a venue with start dates in [from, to], as UTC intervals: groups
+// sharing a venue may keep different zones. `skip` (a meeting being changed) is left out.
+Result<std::vector<Busy>> BusyAtVenue(st::Tx& tx, Id venue_id, std::optional<CivilDate> from,
+                                      std::optional<CivilDate> to, Id skip) {
+  ASSIGN_OR_RETURN(auto meetings, st::ListVenueMeetings(tx, venue_id, from, to));
+  std::map<Id, Group> groups;
+  std::vector<Busy> out;
+  for (const Meeting& m : meetings) {
+    if (m.status == MeetingStatus::kCancelled || m.id == skip) continue;
+    auto it = groups.find(m.group_id);
+    if (it == groups.end()) {
+      ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, m.group_id));
+      it = groups.emplace(g.id, std::move(g)).first;
+    }
+    ASSIGN_OR_RETURN(int64_t start, ToUnix(it->second.timezone, m.start));
+    out.push_back(Busy{m.id, it->second.name, start, start + int64_t{m.duration_minutes} * 60});
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<std::optional<Busy>> Operations::Clash(st::Tx& tx, const Group& g, Id venue_id,
                                               const LocalDateTime& start, int duration, Id self) {
   ASSIGN_OR_RETURN(int64_t s, ToUnix(g.timezone, start));
   const int64_t e = s + int64_t{duration} * 60;
   // Meetings of any group at that venue within a day either side (zones differ by < 1 day).
-  ASSIGN_OR_RETURN(auto near, st::ListVenueMeetings(tx, venue_id, AddDays(start.date, -1),
-                                                    AddMinutes(start, duration + 1440).date));
-  std::vector<Busy> busy;
-  for (const Meeting& m : near) {
-    if (m.status == MeetingStatus::kCancelled || m.id == self) continue;
-    ASSIGN_OR_RETURN(Group og, st::GetGroup(tx, m.group_id));
-    ASSIGN_OR_RETURN(int64_t ms, ToUnix(og.timezone, m.start));
-    busy.push_back(Busy{m.id, og.name, ms, ms + int64_t{m.duration_minutes} * 60});
-  }
+  ASSIGN_OR_RETURN(auto busy, BusyAtVenue(tx, venue_id, AddDays(start.date, -1),
+                                          AddMinutes(start, duration + 1440).date, self));
   return FindClash(s, e, busy, self);
 }
 
@@ -791,15 +809,7 @@ Result<std::vector<Busy>> Operations::VenueBusy(Id organiser, Id venue_id, const
   ASSIGN_OR_RETURN(auto to_d, OptDate(to, "to"));
   ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
   RETURN_IF_ERROR(OwnedVenue(tx, organiser, venue_id).status());
-  ASSIGN_OR_RETURN(auto meetings, st::ListVenueMeetings(tx, venue_id, from_d, to_d));
-  std::vector<Busy> out;
-  for (const Meeting& m : meetings) {
-    if (m.status == MeetingStatus::kCancelled) continue;
-    ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, m.group_id));
-    ASSIGN_OR_RETURN(int64_t s, ToUnix(g.timezone, m.start));
-    out.push_back(Busy{m.id, g.name, s, s + int64_t{m.duration_minutes} * 60});
-  }
-  return out;
+  return BusyAtVenue(tx, venue_id, from_d, to_d, 0);
 }
 
 }  // namespace convene::server

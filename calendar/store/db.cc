@@ -114,7 +114,7 @@ std::optional<int64_t> Stmt::OptInt64(int col) const {
 
 // ---- Tx ----
 
-Tx::Tx(Tx&& o) noexcept : db_(o.db_), conn_(o.conn_), write_(o.write_), done_(o.done_) {
+Tx::Tx(Tx&& o) noexcept : db_(o.db_), conn_(o.conn_), done_(o.done_) {
   o.done_ = true;
   o.conn_ = nullptr;
 }
@@ -219,7 +219,7 @@ Result<Tx> Db::Begin(bool write) {
     Release(conn);
     return st;
   }
-  return Tx(this, conn, write);
+  return Tx(this, conn);
 }
 
 Result<Tx> Db::Write() { return Begin(true); }

@@ -94,14 +94,12 @@ class Tx {
   Stmt Prepare(const char* sql) { return Stmt(conn_, sql); }
   int64_t LastInsertId() const { return sqlite3_last_insert_rowid(conn_->db); }
   int Changes() const { return sqlite3_changes(conn_->db); }
-  bool writable() const { return write_; }
 
  private:
   friend class Db;
-  Tx(Db* db, Conn* conn, bool write) : db_(db), conn_(conn), write_(write) {}
+  Tx(Db* db, Conn* conn) : db_(db), conn_(conn) {}
   Db* db_;
   Conn* conn_;
-  bool write_;
   bool done_ = false;
 };
 

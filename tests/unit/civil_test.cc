@@ -79,6 +79,7 @@ TEST(HttpDate, FormatAndParse) {
   EXPECT_EQ(ParseHttpDate("Mon, 12 Jul 2010 09:30:00 GMT"), 1278927000);
   EXPECT_EQ(ParseHttpDate("yesterday"), -1);
   EXPECT_EQ(FormatIcalUtc(1278927000), "20100712T093000Z");
+  EXPECT_EQ(FormatIsoUtc(1278927000), "2010-07-12T09:30:00Z");
 }
 
 }  // namespace

@@ -32,7 +32,9 @@ TEST(CleanEmail, AcceptsAddrSpecRefusesHeaderTricks) {
         "a@b..org", ".a@b.org", "a@b.org,c@d.org", "a@-b.org;x"}) {
     auto r = CleanEmail(bad, "email");
     EXPECT_FALSE(r.ok()) << bad;
-    if (!r.ok()) EXPECT_EQ(r.status().field(), "email");
+    if (!r.ok()) {
+      EXPECT_EQ(r.status().field(), "email");
+    }
   }
 }
 
