@@ -139,23 +139,20 @@ std::string FormatIcalLocal(const LocalDateTime& t) {
   return buf;
 }
 
-std::string FormatIcalUtc(int64_t s) {
+namespace {
+std::string FormatUtc(int64_t s, const char* format) {
   std::time_t tt = static_cast<std::time_t>(s);
   std::tm tm{};
   gmtime_r(&tt, &tm);
-  char buf[24];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, format, &tm);
   return buf;
 }
+}  // namespace
 
-std::string FormatIsoUtc(int64_t s) {
-  std::time_t tt = static_cast<std::time_t>(s);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[24];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string FormatIcalUtc(int64_t s) { return FormatUtc(s, "%Y%m%dT%H%M%SZ"); }
+
+std::string FormatIsoUtc(int64_t s) { return FormatUtc(s, "%Y-%m-%dT%H:%M:%SZ"); }
 
 std::string FormatHttpDate(int64_t s) {
   static const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
