@@ -46,6 +46,7 @@ Result<VenueInput> ParseVenue(const std::string& body) {
   ASSIGN_OR_RETURN(in.postcode, j.OptString("postcode"));
   ASSIGN_OR_RETURN(in.notes, j.OptString("notes"));
   ASSIGN_OR_RETURN(in.capacity, j.OptInt("capacity", 1, 100000));
+  in.clear_capacity = j.IsNull("capacity");
   return in;
 }
 
@@ -159,6 +160,26 @@ void ListGroups(App& app, Id org, const httplib::Request&, httplib::Response& re
 void GetGroup(App& app, Id org, const httplib::Request& req, httplib::Response& res) {
   Handle(res, [&]() -> Status {
     ASSIGN_OR_RETURN(calendar::Group g, app.ops().GetGroup(org, req.matches[1]));
+    res.set_header("ETag", Operations::GroupETag(g));
+    SendJson(res, 200, GroupJson(g));
+    return Status::Ok();
+  });
+}
+
+void PatchGroup(App& app, Id org, const httplib::Request& req, httplib::Response& res) {
+  Handle(res, [&]() -> Status {
+    ASSIGN_OR_RETURN(JsonBody j,
+                     JsonBody::Parse(req.body, {"name", "timezone", "quorum", "public"}));
+    GroupPatch patch;
+    ASSIGN_OR_RETURN(patch.name, j.OptString("name"));
+    ASSIGN_OR_RETURN(patch.timezone, j.OptString("timezone"));
+    ASSIGN_OR_RETURN(patch.quorum, j.OptInt("quorum", 1, 10000));
+    patch.clear_quorum = j.IsNull("quorum");
+    ASSIGN_OR_RETURN(patch.is_public, j.OptBool("public"));
+    ASSIGN_OR_RETURN(
+        calendar::Group g,
+        app.ops().UpdateGroup(org, req.matches[1], req.get_header_value("If-Match"), patch));
+    res.set_header("ETag", Operations::GroupETag(g));
     SendJson(res, 200, GroupJson(g));
     return Status::Ok();
   });
@@ -195,6 +216,46 @@ void RevokeMemberLink(App& app, Id org, const httplib::Request& req, httplib::Re
   Handle(res, [&]() -> Status {
     ASSIGN_OR_RETURN(Id id, PathId(req, 1));
     RETURN_IF_ERROR(app.ops().RotateMemberLink(org, id, req.matches[2], true).status());
+    res.status = 204;
+    return Status::Ok();
+  });
+}
+
+void GetMember(App& app, Id org, const httplib::Request& req, httplib::Response& res) {
+  Handle(res, [&]() -> Status {
+    ASSIGN_OR_RETURN(Id id, PathId(req, 2));
+    ASSIGN_OR_RETURN(calendar::Member m, app.ops().GetMember(org, req.matches[1], id));
+    res.set_header("ETag", Operations::MemberETag(m));
+    SendJson(res, 200, MemberJson(m));
+    return Status::Ok();
+  });
+}
+
+void PatchMember(App& app, Id org, const httplib::Request& req, httplib::Response& res) {
+  Handle(res, [&]() -> Status {
+    ASSIGN_OR_RETURN(Id id, PathId(req, 2));
+    ASSIGN_OR_RETURN(JsonBody j, JsonBody::Parse(req.body, {"name", "email", "organisation", "role",
+                                                            "delivery"}));
+    MemberPatch patch;
+    ASSIGN_OR_RETURN(patch.name, j.OptString("name"));
+    ASSIGN_OR_RETURN(patch.email, j.OptString("email"));
+    ASSIGN_OR_RETURN(patch.organisation, j.OptString("organisation"));
+    if (j.IsNull("organisation")) patch.organisation = "";
+    ASSIGN_OR_RETURN(patch.role, j.OptString("role"));
+    ASSIGN_OR_RETURN(patch.delivery, j.OptString("delivery"));
+    ASSIGN_OR_RETURN(
+        calendar::Member m,
+        app.ops().UpdateMember(org, req.matches[1], id, req.get_header_value("If-Match"), patch));
+    res.set_header("ETag", Operations::MemberETag(m));
+    SendJson(res, 200, MemberJson(m));
+    return Status::Ok();
+  });
+}
+
+void RemoveMember(App& app, Id org, const httplib::Request& req, httplib::Response& res) {
+  Handle(res, [&]() -> Status {
+    ASSIGN_OR_RETURN(Id id, PathId(req, 2));
+    RETURN_IF_ERROR(app.ops().RemoveMember(org, id, req.matches[1]).status());
     res.status = 204;
     return Status::Ok();
   });

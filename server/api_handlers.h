@@ -18,8 +18,12 @@ void VenueFreeBusy(App&, calendar::Id, const httplib::Request&, httplib::Respons
 void CreateGroup(App&, calendar::Id, const httplib::Request&, httplib::Response&);
 void ListGroups(App&, calendar::Id, const httplib::Request&, httplib::Response&);
 void GetGroup(App&, calendar::Id, const httplib::Request&, httplib::Response&);
+void PatchGroup(App&, calendar::Id, const httplib::Request&, httplib::Response&);
 void AddMember(App&, calendar::Id, const httplib::Request&, httplib::Response&);
 void ListMembers(App&, calendar::Id, const httplib::Request&, httplib::Response&);
+void GetMember(App&, calendar::Id, const httplib::Request&, httplib::Response&);
+void PatchMember(App&, calendar::Id, const httplib::Request&, httplib::Response&);
+void RemoveMember(App&, calendar::Id, const httplib::Request&, httplib::Response&);
 void CreateSeries(App&, calendar::Id, const httplib::Request&, httplib::Response&);
 void ListMeetings(App&, calendar::Id, const httplib::Request&, httplib::Response&);
 void GetMeeting(App&, calendar::Id, const httplib::Request&, httplib::Response&);

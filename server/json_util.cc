@@ -22,6 +22,8 @@ Result<JsonBody> JsonBody::Parse(const std::string& body,
 
 bool JsonBody::Has(const char* field) const { return j_.contains(field) && !j_[field].is_null(); }
 
+bool JsonBody::IsNull(const char* field) const { return j_.contains(field) && j_[field].is_null(); }
+
 Result<std::string> JsonBody::String(const char* field) const {
   if (!Has(field)) return InvalidArgument(field, std::string(field) + " is required");
   const auto& v = j_[field];

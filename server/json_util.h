@@ -20,7 +20,8 @@ class JsonBody {
   static Result<JsonBody> Parse(const std::string& body,
                                 std::initializer_list<const char*> allowed);
 
-  bool Has(const char* field) const;
+  bool Has(const char* field) const;     // present and not null
+  bool IsNull(const char* field) const;  // present as null (a PATCH clearing an optional field)
   // Strings are returned raw; callers clean them with calendar::CleanText/CleanEmail.
   Result<std::string> String(const char* field) const;  // required
   Result<std::optional<std::string>> OptString(const char* field) const;

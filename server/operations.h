@@ -46,9 +46,22 @@ struct GroupInput {
   std::optional<int64_t> quorum;
   std::optional<bool> is_public;
 };
+// A change to a group's settings: only the fields present change. The time zone can change
+// only while the group has no meetings (their stored wall times would mean other instants).
+struct GroupPatch {
+  std::optional<std::string> name, timezone;
+  std::optional<int64_t> quorum;
+  bool clear_quorum = false;
+  std::optional<bool> is_public;
+};
 struct MemberInput {
   std::string name, email;
   std::optional<std::string> organisation, role, delivery;
+};
+// A change to a member's details: only the fields present change. Whether they unsubscribed is
+// theirs alone to change (from their own page), so it is not here.
+struct MemberPatch {
+  std::optional<std::string> name, email, organisation, role, delivery;
 };
 struct SeriesInput {
   std::string title;
@@ -293,6 +306,9 @@ class Operations {
   Result<calendar::Group> CreateGroup(Id organiser, const GroupInput& in);
   Result<calendar::Group> GetGroup(Id organiser, const std::string& slug);
   Result<std::vector<calendar::Group>> ListGroups(Id organiser);
+  // Changes the group's name, quorum, visibility or (while it has no meetings) time zone.
+  Result<calendar::Group> UpdateGroup(Id organiser, const std::string& slug,
+                                      const std::string& if_match, const GroupPatch& patch);
   Result<MemberCreated> AddMember(Id organiser, const std::string& slug, const MemberInput& in);
   // The group's current members (removed ones are not listed).
   Result<std::vector<calendar::Member>> ListMembers(Id organiser, const std::string& slug);
@@ -301,7 +317,14 @@ class Operations {
   // (queued ones are superseded); every link of theirs stops working (page, feed, apology,
   // unsubscribe). Registers and minutes of meetings that started before still show them.
   // Idempotent. Adding the same email again brings the same member back with new links.
-  Result<calendar::Member> RemoveMember(Id organiser, Id member_id);
+  // With `slug`, the member must belong to that group (404 otherwise).
+  Result<calendar::Member> RemoveMember(Id organiser, Id member_id, const std::string& slug = "");
+  // One current member of the group (404 for another group's or a removed member).
+  Result<calendar::Member> GetMember(Id organiser, const std::string& slug, Id member_id);
+  // Changes a current member's name, email, organisation, role or notice delivery. Notices
+  // already queued keep the address they were queued for.
+  Result<calendar::Member> UpdateMember(Id organiser, const std::string& slug, Id member_id,
+                                        const std::string& if_match, const MemberPatch& patch);
 
   // ---- series and meetings ----
   Result<SeriesCreated> CreateSeries(Id organiser, const std::string& slug, const SeriesInput& in);
@@ -349,6 +372,9 @@ class Operations {
   // ETags of changeable objects (strong, quoted).
   static std::string MeetingETag(const calendar::Meeting& m);
   static std::string VenueETag(const calendar::Venue& v);
+  // Groups and members carry no version column: their ETags hash the fields a PATCH can change.
+  static std::string GroupETag(const calendar::Group& g);
+  static std::string MemberETag(const calendar::Member& m);
 
   // Loads the full view of a meeting inside an open transaction (no access check).
   static Result<MeetingView> LoadView(calendar::store::Tx& tx, const calendar::Meeting& m);

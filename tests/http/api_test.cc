@@ -457,6 +457,176 @@ TEST_F(ApiTest, DuplicateSlugIs409) {
   EXPECT_EQ(Body(r)["error"]["field"], "slug");
 }
 
+TEST_F(ApiTest, GroupSettingsChangeWithIfMatch) {
+  Seed();
+  auto g = Get("/api/v1/groups/futures");
+  ASSERT_EQ(g->status, 200);
+  const std::string etag = g->get_header_value("ETag");
+  ASSERT_FALSE(etag.empty());
+  EXPECT_EQ(Patch("/api/v1/groups/futures", {{"name", "Futures Group"}}, "")->status, 428);
+  EXPECT_EQ(Patch("/api/v1/groups/futures", {{"name", "Futures Group"}}, "\"group1-0\"")->status,
+            412);
+
+  auto ok = Patch("/api/v1/groups/futures", {{"name", "Futures Group"}, {"quorum", 7}}, etag);
+  ASSERT_EQ(ok->status, 200) << ok->body;
+  EXPECT_EQ(Body(ok)["name"], "Futures Group");
+  EXPECT_EQ(Body(ok)["quorum"], 7);
+  EXPECT_EQ(Body(ok)["timezone"], "Europe/London");
+  const std::string etag2 = ok->get_header_value("ETag");
+  EXPECT_NE(etag2, etag);
+  EXPECT_EQ(Get("/api/v1/groups/futures")->get_header_value("ETag"), etag2);
+  // The old ETag is stale now; the quorum reaches the forecast.
+  EXPECT_EQ(Patch("/api/v1/groups/futures", {{"quorum", 3}}, etag)->status, 412);
+  auto meetings = Body(Get("/api/v1/groups/futures/meetings"))["meetings"];
+  auto att =
+      Get("/api/v1/meetings/" + std::to_string(meetings[0]["id"].get<int64_t>()) + "/attendance");
+  EXPECT_EQ(Body(att)["quorum"]["required"], 7);
+
+  // The feed carries the new name; a private group's feed is gone, and comes back.
+  auto c = server_.Client();
+  auto feed = c.Get("/feeds/groups/futures.ics");
+  ASSERT_EQ(feed->status, 200);
+  EXPECT_NE(feed->body.find("X-WR-CALNAME:Futures Group"), std::string::npos);
+  auto priv = Patch("/api/v1/groups/futures", {{"public", false}, {"quorum", nullptr}}, etag2);
+  ASSERT_EQ(priv->status, 200) << priv->body;
+  EXPECT_EQ(Body(priv)["public"], false);
+  EXPECT_TRUE(Body(priv)["quorum"].is_null());
+  EXPECT_EQ(c.Get("/feeds/groups/futures.ics")->status, 404);
+  EXPECT_EQ(c.Get("/groups/futures")->status, 404);
+  auto pub = Patch("/api/v1/groups/futures", {{"public", true}}, priv->get_header_value("ETag"));
+  ASSERT_EQ(pub->status, 200);
+  EXPECT_EQ(c.Get("/feeds/groups/futures.ics")->status, 200);
+}
+
+TEST_F(ApiTest, GroupPatchRefusesWhatItCannotDo) {
+  Seed();
+  const std::string etag = Get("/api/v1/groups/futures")->get_header_value("ETag");
+  // Meetings keep wall times in the group's zone: moving the zone would move them all.
+  auto tz = Patch("/api/v1/groups/futures", {{"timezone", "Europe/Paris"}}, etag);
+  EXPECT_EQ(tz->status, 409);
+  EXPECT_EQ(Body(tz)["error"]["field"], "timezone");
+  auto bad = Patch("/api/v1/groups/futures", {{"timezone", "Mars/Olympus"}}, etag);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(Body(bad)["error"]["field"], "timezone");
+  auto q = Patch("/api/v1/groups/futures", {{"quorum", 0}}, etag);
+  EXPECT_EQ(q->status, 400);
+  EXPECT_EQ(Body(q)["error"]["field"], "quorum");
+  auto name = Patch("/api/v1/groups/futures", {{"name", ""}}, etag);
+  EXPECT_EQ(name->status, 400);
+  EXPECT_EQ(Body(name)["error"]["field"], "name");
+  auto unknown = Patch("/api/v1/groups/futures", {{"slug", "renamed"}}, etag);
+  EXPECT_EQ(unknown->status, 400);
+  EXPECT_EQ(Body(unknown)["error"]["field"], "slug");
+  // Nothing of the refused requests landed.
+  EXPECT_EQ(Get("/api/v1/groups/futures")->get_header_value("ETag"), etag);
+  // Another organiser's group is not there for them.
+  auto c = server_.Client();
+  auto h = Auth(other_token_);
+  h.emplace("If-Match", etag);
+  EXPECT_EQ(c.Patch("/api/v1/groups/futures", h, R"({"name":"Mine"})", "application/json")->status,
+            404);
+  // A group without meetings may still change its zone.
+  ASSERT_EQ(Post("/api/v1/groups", {{"slug", "new"}, {"name", "New"}, {"timezone", "UTC"}})->status,
+            201);
+  auto fresh = Patch("/api/v1/groups/new", {{"timezone", "Europe/London"}},
+                     Get("/api/v1/groups/new")->get_header_value("ETag"));
+  ASSERT_EQ(fresh->status, 200) << fresh->body;
+  EXPECT_EQ(Body(fresh)["timezone"], "Europe/London");
+}
+
+TEST_F(ApiTest, MembersAreReadChangedAndRemoved) {
+  Seed();
+  auto ann = Post("/api/v1/groups/futures/members",
+                  {{"name", "Ann"}, {"email", "ann@example.org"}, {"organisation", "Leeds"}});
+  auto bob =
+      Post("/api/v1/groups/futures/members", {{"name", "Bob"}, {"email", "bob@example.org"}});
+  ASSERT_EQ(ann->status, 201);
+  ASSERT_EQ(bob->status, 201);
+  const std::string ann_path = "/api/v1/groups/futures/members/" + Body(ann)["id"].dump();
+  const std::string bob_path = "/api/v1/groups/futures/members/" + Body(bob)["id"].dump();
+  const std::string ann_feed = [&] {
+    std::string url = Body(ann)["feed_url"];
+    return url.substr(url.find("/feeds/"));
+  }();
+
+  auto got = Get(ann_path);
+  ASSERT_EQ(got->status, 200) << got->body;
+  EXPECT_EQ(Body(got)["email"], "ann@example.org");
+  EXPECT_FALSE(Body(got).contains("feed_url"));  // links are shown once, when issued
+  const std::string etag = got->get_header_value("ETag");
+
+  EXPECT_EQ(Patch(ann_path, {{"name", "Ann Smith"}}, "")->status, 428);
+  auto changed = Patch(ann_path,
+                       {{"name", "Ann Smith"},
+                        {"organisation", nullptr},
+                        {"role", "chair"},
+                        {"delivery", "invitations"},
+                        {"email", "ann.smith@example.org"}},
+                       etag);
+  ASSERT_EQ(changed->status, 200) << changed->body;
+  EXPECT_EQ(Body(changed)["name"], "Ann Smith");
+  EXPECT_EQ(Body(changed)["organisation"], "");
+  EXPECT_EQ(Body(changed)["role"], "chair");
+  EXPECT_EQ(Body(changed)["delivery"], "invitations");
+  EXPECT_EQ(Body(changed)["email"], "ann.smith@example.org");
+  EXPECT_EQ(Patch(ann_path, {{"name", "Ann"}}, etag)->status, 412);
+  const std::string etag2 = changed->get_header_value("ETag");
+
+  // Each bad field is named, and nothing changes.
+  struct Bad {
+    json body;
+    int status;
+    const char* field;
+  } cases[] = {{{{"email", "BOB@example.org"}}, 409, "email"},
+               {{{"email", "not an address"}}, 400, "email"},
+               {{{"role", "president"}}, 400, "role"},
+               {{{"delivery", "pigeon"}}, 400, "delivery"},
+               {{{"name", ""}}, 400, "name"},
+               {{{"unsubscribed", false}}, 400, "unsubscribed"}};
+  for (const Bad& b : cases) {
+    auto r = Patch(ann_path, b.body, etag2);
+    EXPECT_EQ(r->status, b.status) << b.body.dump() << " " << r->body;
+    EXPECT_EQ(Body(r)["error"]["field"], b.field) << b.body.dump();
+  }
+  EXPECT_EQ(Get(ann_path)->get_header_value("ETag"), etag2);
+
+  // Another group's path, another organiser: 404.
+  ASSERT_EQ(
+      Post("/api/v1/groups", {{"slug", "other"}, {"name", "Other"}, {"timezone", "UTC"}})->status,
+      201);
+  EXPECT_EQ(Get("/api/v1/groups/other/members/" + Body(ann)["id"].dump())->status, 404);
+  EXPECT_EQ(Get(ann_path, other_token_)->status, 404);
+
+  // Removal: gone from the list and its feed; a repeat is still 204; the address cannot be
+  // taken over by another member (adding it again brings Ann back instead).
+  auto c = server_.Client();
+  EXPECT_EQ(c.Get(ann_feed.c_str())->status, 200);
+  EXPECT_EQ(c.Delete(ann_path.c_str(), Auth(other_token_))->status, 404);
+  EXPECT_EQ(c.Delete(ann_path.c_str(), Auth())->status, 204);
+  EXPECT_EQ(c.Delete(ann_path.c_str(), Auth())->status, 204);
+  EXPECT_EQ(Get(ann_path)->status, 404);
+  EXPECT_EQ(c.Get(ann_feed.c_str())->status, 404);
+  auto list = Body(Get("/api/v1/groups/futures/members"))["members"];
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["name"], "Bob");
+  auto take = Patch(bob_path, {{"email", "ann.smith@example.org"}},
+                    Get(bob_path)->get_header_value("ETag"));
+  EXPECT_EQ(take->status, 409);
+  EXPECT_EQ(Body(take)["error"]["field"], "email");
+  auto back = Post("/api/v1/groups/futures/members",
+                   {{"name", "Ann Smith"}, {"email", "ann.smith@example.org"}});
+  ASSERT_EQ(back->status, 201);
+  EXPECT_EQ(Body(back)["id"], Body(ann)["id"]);
+}
+
+TEST_F(ApiTest, VenueCapacityClearsWithNull) {
+  Seed();
+  const std::string path = "/api/v1/venues/" + std::to_string(venue_);
+  auto r = Patch(path, {{"capacity", nullptr}}, Get(path)->get_header_value("ETag"));
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_TRUE(Body(r)["capacity"].is_null());
+}
+
 // ---- the guards of hardening.md 1.5, with raw sockets where the client library would refuse ----
 
 std::string RawRequest(int port, const std::string& request, int max_ms = 5000) {
