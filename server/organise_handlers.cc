@@ -34,6 +34,21 @@ Result<std::optional<int64_t>> OptNumber(const std::string& s, const char* field
 
 std::string Here(const httplib::Request& req) { return req.path; }
 
+// Edit forms carry the ETag of what the page showed (as If-Match would): a mismatch means
+// someone saved a change after the page was opened. Say so in page words, not HTTP ones.
+Status ForForm(const Status& st) {
+  if (st.code() != Code::kPreconditionFailed && st.code() != Code::kPreconditionRequired) return st;
+  return Status(Code::kPreconditionFailed,
+                "someone saved a change here after you opened the page, so yours was not saved");
+}
+
+// The form's value of `key`, or none when it is empty (for fields a form may leave out).
+std::optional<std::string> NonEmpty(const Form& f, const char* key) {
+  std::string v = f.Get(key);
+  if (v.empty()) return std::nullopt;
+  return v;
+}
+
 std::string MeetingPath(Id id) { return "/organise/meetings/" + std::to_string(id); }
 
 // The change a preview or confirm form asks for. The same fields travel from the meeting page to
@@ -143,6 +158,11 @@ void SendMembersPage(App& app, const Viewer& viewer, httplib::Response& res,
                {"name", m.name},
                {"email", m.email},
                {"chair", m.role == calendar::Role::kChair},
+               {"role_member", m.role == calendar::Role::kMember},
+               {"role_organiser", m.role == calendar::Role::kOrganiser},
+               {"invitations", m.delivery == calendar::Delivery::kInvitations},
+               {"organisation_value", m.organisation},
+               {"etag", Operations::MemberETag(m)},
                {"notices", notices}};
     if (!m.organisation.empty()) mj["organisation"] = m.organisation;
     list.push_back(mj);
@@ -223,13 +243,37 @@ void Outbox(App& app, const Viewer& viewer, const httplib::Request& req, httplib
   SendPage(res, 200, "organise_outbox.mustache", "Notice outbox", data, Privacy::kPrivate, &viewer);
 }
 
-void Venues(App& app, const Viewer& viewer, const httplib::Request&, httplib::Response& res) {
+void Venues(App& app, const Viewer& viewer, const httplib::Request& req, httplib::Response& res) {
   auto venues = app.ops().ListVenues(viewer.organiser.id);
   if (!venues.ok()) return SendErrorPage(res, venues.status());
   json list = json::array();
-  for (const calendar::Venue& v : *venues) list.push_back(VenueModel(v));
-  SendPage(res, 200, "organise_venues.mustache", "Venues",
-           {{"venues", list}, {"csrf", viewer.csrf}}, Privacy::kPrivate, &viewer);
+  for (const calendar::Venue& v : *venues) {
+    json vm = VenueModel(v);
+    vm["etag"] = Operations::VenueETag(v);
+    list.push_back(vm);
+  }
+  json data = {{"venues", list}, {"csrf", viewer.csrf}};
+  if (Form(req).Get("saved") == "1") data["done"] = "Venue saved.";
+  SendPage(res, 200, "organise_venues.mustache", "Venues", data, Privacy::kPrivate, &viewer);
+}
+
+void EditVenue(App& app, const Viewer& viewer, const httplib::Request& req,
+               httplib::Response& res) {
+  auto id = api::PathId(req, 1);
+  if (!id.ok()) return SendErrorPage(res, id.status());
+  Form f(req);
+  VenueInput in;
+  in.name = f.Get("name");
+  in.address = f.Get("address");
+  in.postcode = f.Get("postcode");
+  in.notes = f.Get("notes");
+  auto capacity = OptNumber(f.Get("capacity"), "capacity");
+  if (!capacity.ok()) return SendErrorPage(res, capacity.status(), "/organise/venues");
+  in.capacity = *capacity;
+  in.clear_capacity = !*capacity;
+  auto v = app.ops().UpdateVenue(viewer.organiser.id, *id, f.Get("etag"), in);
+  if (!v.ok()) return SendErrorPage(res, ForForm(v.status()), "/organise/venues");
+  SeeOther(res, "/organise/venues?saved=1");
 }
 
 void CreateVenue(App& app, const Viewer& viewer, const httplib::Request& req,
@@ -264,13 +308,17 @@ void OrganiseGroup(App& app, const Viewer& viewer, const httplib::Request& req,
   if (!venues.ok()) return SendErrorPage(res, venues.status());
   json vlist = json::array();
   for (const calendar::Venue& v : *venues) vlist.push_back({{"id", v.id}, {"name", v.name}});
-  json data = {{"group", {{"slug", g->slug}, {"name", g->name}, {"public", g->is_public}}},
-               {"meetings", Models(*meetings)},
-               {"all", all},
-               {"members", members->size()},
-               {"venues", vlist},
-               {"csrf", viewer.csrf}};
+  json group = {{"slug", g->slug},
+                {"name", g->name},
+                {"public", g->is_public},
+                {"timezone", g->timezone},
+                {"quorum", g->quorum ? std::to_string(*g->quorum) : ""},
+                {"etag", Operations::GroupETag(*g)}};
+  json data = {{"group", group},  {"meetings", Models(*meetings)},
+               {"all", all},      {"members", members->size()},
+               {"venues", vlist}, {"csrf", viewer.csrf}};
   if (Form(req).Get("created") != "") data["done"] = "Meetings created.";
+  if (Form(req).Get("saved") != "") data["done"] = "Group settings saved.";
   SendPage(res, 200, "organise_group.mustache", g->name, data, Privacy::kPrivate, &viewer);
 }
 
@@ -312,12 +360,45 @@ void CreateSeries(App& app, const Viewer& viewer, const httplib::Request& req,
   SeeOther(res, back + "?created=1");
 }
 
+void SaveGroupSettings(App& app, const Viewer& viewer, const httplib::Request& req,
+                       httplib::Response& res) {
+  Form f(req);
+  const std::string slug = req.matches[1];
+  const std::string back = "/organise/groups/" + slug;
+  GroupPatch patch;
+  patch.name = f.Get("name");
+  auto quorum = OptNumber(f.Get("quorum"), "quorum");
+  if (!quorum.ok()) return SendErrorPage(res, quorum.status(), back);
+  patch.quorum = *quorum;
+  patch.clear_quorum = !*quorum;
+  patch.is_public = f.Get("public") == "1";
+  auto g = app.ops().UpdateGroup(viewer.organiser.id, slug, f.Get("etag"), patch);
+  if (!g.ok()) return SendErrorPage(res, ForForm(g.status()), back);
+  SeeOther(res, back + "?saved=1");
+}
+
 void Members(App& app, const Viewer& viewer, const httplib::Request& req, httplib::Response& res) {
+  const Form f(req);
   SendMembersPage(app, viewer, res, req.matches[1], nullptr,
-                  Form(req).Get("removed") == "1"
+                  f.Get("removed") == "1"
                       ? "Removed from the group. Their links no longer work; the minutes of past "
                         "meetings still list them."
-                      : "");
+                  : f.Get("saved") == "1" ? "Member's details saved."
+                                          : "");
+}
+
+void EditMember(App& app, const Viewer& viewer, const httplib::Request& req,
+                httplib::Response& res) {
+  const std::string slug = req.matches[1];
+  const std::string back = "/organise/groups/" + slug + "/members";
+  auto id = api::PathId(req, 2);
+  if (!id.ok()) return SendErrorPage(res, id.status(), back);
+  Form f(req);
+  MemberPatch patch{f.Get("name"), f.Get("email"), f.Get("organisation"), NonEmpty(f, "role"),
+                    NonEmpty(f, "delivery")};
+  auto m = app.ops().UpdateMember(viewer.organiser.id, slug, *id, f.Get("etag"), patch);
+  if (!m.ok()) return SendErrorPage(res, ForForm(m.status()), back);
+  SeeOther(res, back + "?saved=1");
 }
 
 void AddMember(App& app, const Viewer& viewer, const httplib::Request& req,

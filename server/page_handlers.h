@@ -49,9 +49,12 @@ void Dashboard(App&, const Viewer&, const httplib::Request&, httplib::Response&)
 void Outbox(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void Venues(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void CreateVenue(App&, const Viewer&, const httplib::Request&, httplib::Response&);
+void EditVenue(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void OrganiseGroup(App&, const Viewer&, const httplib::Request&, httplib::Response&);
+void SaveGroupSettings(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void CreateSeries(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void Members(App&, const Viewer&, const httplib::Request&, httplib::Response&);
+void EditMember(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void AddMember(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void MemberLink(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void RemoveMember(App&, const Viewer&, const httplib::Request&, httplib::Response&);

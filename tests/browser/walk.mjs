@@ -132,12 +132,19 @@ try {
 
   // A second venue to move to.
   await o.getByRole('link', { name: 'Venues' }).click();
-  await o.getByLabel('Name').fill('Guildhall');
-  await o.getByLabel('Address').fill('Gresham Street, London');
-  await o.getByLabel('Postcode').fill('EC2V 7HH');
+  const addVenue = o.locator('form[action="/organise/venues"]');
+  await addVenue.getByLabel('Name').fill('Guildhall');
+  await addVenue.getByLabel('Address').fill('Gresham Street, London');
+  await addVenue.getByLabel('Postcode').fill('EC2V 7HH');
   await o.getByRole('button', { name: 'Add venue' }).click();
   await o.waitForURL(`${BASE}/organise/venues`);
   check((await text(o)).includes('Guildhall'), 'the new venue is listed');
+  // Its seats, added afterwards from its edit form.
+  await o.getByText('Edit Guildhall').click();
+  await o.locator('details', { hasText: 'Edit Guildhall' }).getByLabel('Seats').fill('120');
+  await o.getByRole('button', { name: 'Save Guildhall' }).click();
+  await o.waitForURL(`${BASE}/organise/venues?saved=1`);
+  check((await text(o)).includes('seats 120'), 'the venue edit is saved');
   await shot(o, '03-venues');
 
   // The next meeting, to the Guildhall, through the preview.

@@ -364,6 +364,156 @@ TEST_F(PagesTest, MembersAreAddedAndGetPersonalLinksShownOnce) {
   EXPECT_EQ(dup.status, 409);
 }
 
+TEST_F(PagesTest, GroupSettingsAreSavedFromTheGroupPage) {
+  Session s = Login();
+  const std::string path = "/organise/groups/futures";
+  Page page = Get(path, s.cookie);
+  ASSERT_EQ(page.status, 200);
+  const std::string etag = FormETag(page, path + "/settings");
+  ASSERT_FALSE(etag.empty()) << page.body;
+  EXPECT_EQ(Post(path + "/settings", {{"etag", etag}, {"name", "X"}}, s.cookie).status, 403);
+  Page bad = Post(path + "/settings",
+                  {{"csrf", s.csrf}, {"etag", etag}, {"name", "X"}, {"quorum", "many"}}, s.cookie);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_TRUE(bad.Has("Quorum must be a number"));
+
+  Page saved = Post(path + "/settings",
+                    {{"csrf", s.csrf},
+                     {"etag", etag},
+                     {"name", "Socitm Futures Group"},
+                     {"quorum", "9"}},  // "public" unticked
+                    s.cookie);
+  ASSERT_EQ(saved.status, 303) << saved.body;
+  EXPECT_EQ(saved.Header("Location"), path + "?saved=1");
+  EXPECT_TRUE(Get(path + "?saved=1", s.cookie).Has("Group settings saved."));
+  auto g = ops().GetGroup(org_.id, "futures");
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->name, "Socitm Futures Group");
+  EXPECT_EQ(g->quorum, 9);
+  EXPECT_FALSE(g->is_public);
+  EXPECT_EQ(Get("/groups/futures").status, 404) << "a private group shows nothing";
+  EXPECT_EQ(Get("/feeds/groups/futures.ics").status, 404);
+
+  // The page that showed the old settings cannot overwrite the new ones.
+  const std::string before = Snapshot();
+  Page stale = Post(path + "/settings",
+                    {{"csrf", s.csrf}, {"etag", etag}, {"name", "Old"}, {"public", "1"}}, s.cookie);
+  EXPECT_EQ(stale.status, 412);
+  EXPECT_TRUE(stale.Has("Someone changed this meanwhile"));
+  EXPECT_EQ(Snapshot(), before);
+
+  Page again = Get(path, s.cookie);
+  Page open = Post(path + "/settings",
+                   {{"csrf", s.csrf},
+                    {"etag", FormETag(again, path + "/settings")},
+                    {"name", "Socitm Futures Group"},
+                    {"quorum", ""},
+                    {"public", "1"}},
+                   s.cookie);
+  ASSERT_EQ(open.status, 303) << open.body;
+  EXPECT_FALSE(ops().GetGroup(org_.id, "futures")->quorum.has_value());
+  EXPECT_TRUE(Get("/groups/futures").Has("Socitm Futures Group"));
+}
+
+TEST_F(PagesTest, VenuesAreEditedFromTheVenuesPage) {
+  Session s = Login();
+  auto venues = ops().ListVenues(org_.id);
+  ASSERT_TRUE(venues.ok() && !venues->empty());
+  const calendar::Venue v = venues->front();
+  const std::string action = "/organise/venues/" + std::to_string(v.id);
+  Page page = Get("/organise/venues", s.cookie);
+  const std::string etag = FormETag(page, action);
+  ASSERT_FALSE(etag.empty()) << page.body;
+  EXPECT_TRUE(page.Has("value=\"" + v.postcode + "\""));
+
+  Page saved = Post(action,
+                    {{"csrf", s.csrf},
+                     {"etag", etag},
+                     {"name", "Siemens, Hillgate House (4th floor)"},
+                     {"address", v.address},
+                     {"postcode", v.postcode},
+                     {"capacity", ""},
+                     {"notes", "Ask at reception"}},
+                    s.cookie);
+  ASSERT_EQ(saved.status, 303) << saved.body;
+  EXPECT_TRUE(Get("/organise/venues?saved=1", s.cookie).Has("Venue saved."));
+  auto after = ops().GetVenue(org_.id, v.id);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->name, "Siemens, Hillgate House (4th floor)");
+  EXPECT_EQ(after->notes, "Ask at reception");
+  EXPECT_FALSE(after->capacity.has_value());
+  EXPECT_TRUE(Get("/venues/" + std::to_string(v.id)).Has("Hillgate House (4th floor)"));
+
+  const std::string before = Snapshot();
+  Page stale = Post(action,
+                    {{"csrf", s.csrf},
+                     {"etag", etag},
+                     {"name", "Somewhere else"},
+                     {"address", v.address},
+                     {"postcode", v.postcode}},
+                    s.cookie);
+  EXPECT_EQ(stale.status, 412);
+  Page empty = Post(action,
+                    {{"csrf", s.csrf},
+                     {"etag", FormETag(Get("/organise/venues", s.cookie), action)},
+                     {"name", ""},
+                     {"address", v.address}},
+                    s.cookie);
+  EXPECT_EQ(empty.status, 400);
+  EXPECT_EQ(Snapshot(), before);
+}
+
+TEST_F(PagesTest, MemberDetailsAreEditedFromTheMembersPage) {
+  Session s = Login();
+  const calendar::Member ian = MemberNamed("Ian Cooper");
+  const std::string list = "/organise/groups/futures/members";
+  const std::string action = list + "/" + std::to_string(ian.id);
+  Page page = Get(list, s.cookie);
+  const std::string etag = FormETag(page, action);
+  ASSERT_FALSE(etag.empty()) << page.body;
+
+  // Another member's address is refused, and nothing changes.
+  const std::string before = Snapshot();
+  Page taken = Post(action,
+                    {{"csrf", s.csrf},
+                     {"etag", etag},
+                     {"name", ian.name},
+                     {"email", MemberNamed("Sal Khan").email}},
+                    s.cookie);
+  EXPECT_EQ(taken.status, 409);
+  EXPECT_TRUE(taken.Has("is already a member"));
+  EXPECT_EQ(Snapshot(), before);
+
+  Page saved = Post(action,
+                    {{"csrf", s.csrf},
+                     {"etag", etag},
+                     {"name", "Ian Cooper"},
+                     {"email", "ian.cooper@hants.example.org"},
+                     {"organisation", ""},
+                     {"role", "chair"},
+                     {"delivery", "invitations"}},
+                    s.cookie);
+  ASSERT_EQ(saved.status, 303) << saved.body;
+  EXPECT_EQ(saved.Header("Location"), list + "?saved=1");
+  const calendar::Member after = MemberNamed("Ian Cooper");
+  EXPECT_EQ(after.email, "ian.cooper@hants.example.org");
+  EXPECT_EQ(after.organisation, "");
+  EXPECT_EQ(after.role, calendar::Role::kChair);
+  EXPECT_EQ(after.delivery, calendar::Delivery::kInvitations);
+  Page shown = Get(list + "?saved=1", s.cookie);
+  EXPECT_TRUE(shown.Has("details saved"));
+  EXPECT_TRUE(shown.Has("ian.cooper@hants.example.org"));
+  // The selects show what is stored.
+  EXPECT_TRUE(shown.Has("<option value=\"invitations\" selected>"));
+  EXPECT_EQ(Post(action, {{"csrf", s.csrf}, {"etag", etag}, {"name", "Stale"}}, s.cookie).status,
+            412);
+  // Another group's path does not reach the member.
+  EXPECT_EQ(Post("/organise/groups/nope/members/" + std::to_string(ian.id),
+                 {{"csrf", s.csrf}, {"etag", FormETag(shown, action)}, {"name", "X"}}, s.cookie)
+                .status,
+            404);
+}
+
 TEST_F(PagesTest, SeriesAreCreatedFromTheGroupPage) {
   Session s = Login();
   const std::string venue = std::to_string(NextMeeting().venue.id);

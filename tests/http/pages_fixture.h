@@ -97,6 +97,14 @@ class PagesTest : public ::testing::Test {
   static std::string Csrf(const Page& p) {
     return Find(p.body, "name=\"csrf\" value=\"([A-Za-z0-9_-]+)\"");
   }
+  // The hidden ETag of the edit form posting to `action`, unescaped as a browser sends it.
+  static std::string FormETag(const Page& p, const std::string& action) {
+    std::string v = Find(p.body, "action=\"" + action +
+                                     "\">\\s*<input type=\"hidden\" name=\"csrf\" value=\"[^\"]*\">"
+                                     "\\s*<input type=\"hidden\" name=\"etag\" value=\"([^\"]*)\"");
+    for (size_t at; (at = v.find("&quot;")) != std::string::npos;) v.replace(at, 6, "\"");
+    return v;
+  }
   // "name=value" of a Set-Cookie header for `name`, or empty.
   static std::string CookieOf(const Page& p, const std::string& name) {
     for (const std::string& c : p.Headers("Set-Cookie"))
