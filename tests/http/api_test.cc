@@ -10,41 +10,15 @@
 #include <thread>
 #include <vector>
 
-#include "tests/support/fakes.h"
+#include "tests/support/api_fixture.h"
 
 namespace convene::server {
 namespace {
 
-using convene::testing::ServerFixture;
 using nlohmann::json;
 
-class ApiTest : public ::testing::Test {
+class ApiTest : public convene::testing::ApiFixture {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(server_.error().empty()) << server_.error();
-    token_ = *server_.app().ops().IssueApiToken("sec@example.org", "Sec");
-    other_token_ = *server_.app().ops().IssueApiToken("other@example.org", "Other");
-  }
-
-  httplib::Headers Auth(const std::string& token = "") const {
-    return {{"Authorization", "Bearer " + (token.empty() ? token_ : token)}};
-  }
-  httplib::Result Post(const std::string& path, const json& body, const std::string& token = "") {
-    auto c = server_.Client();
-    return c.Post(path.c_str(), Auth(token), body.dump(), "application/json");
-  }
-  httplib::Result Patch(const std::string& path, const json& body, const std::string& if_match) {
-    auto c = server_.Client();
-    auto h = Auth();
-    if (!if_match.empty()) h.emplace("If-Match", if_match);
-    return c.Patch(path.c_str(), h, body.dump(), "application/json");
-  }
-  httplib::Result Get(const std::string& path, const std::string& token = "") {
-    auto c = server_.Client();
-    return c.Get(path.c_str(), Auth(token));
-  }
-  static json Body(const httplib::Result& r) { return json::parse(r->body, nullptr, false); }
-
   // A venue, a group and a rule series; returns the series response.
   json Seed() {
     auto v = Post("/api/v1/venues", {{"name", "Siemens, Hillgate House"},
@@ -72,8 +46,6 @@ class ApiTest : public ::testing::Test {
     return Body(s);
   }
 
-  ServerFixture server_;
-  std::string token_, other_token_;
   int64_t venue_ = 0, venue2_ = 0;
 };
 

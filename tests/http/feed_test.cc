@@ -11,12 +11,11 @@
 
 #include "calendar/civil.h"
 #include "server/feed_handlers.h"
-#include "tests/support/fakes.h"
+#include "tests/support/api_fixture.h"
 
 namespace convene::server {
 namespace {
 
-using convene::testing::ServerFixture;
 using nlohmann::json;
 
 std::string Gunzip(const std::string& in) {
@@ -61,27 +60,8 @@ int Sequence(const std::string& block) {
   return at == std::string::npos ? -1 : std::stoi(block.substr(at + 11));
 }
 
-class FeedTest : public ::testing::Test {
+class FeedTest : public convene::testing::ApiFixture {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(server_.error().empty()) << server_.error();
-    token_ = *server_.app().ops().IssueApiToken("sec@example.org", "Sec");
-  }
-
-  httplib::Result Post(const std::string& path, const json& body) {
-    auto c = server_.Client();
-    return c.Post(path.c_str(), {{"Authorization", "Bearer " + token_}}, body.dump(),
-                  "application/json");
-  }
-  httplib::Result Patch(int64_t meeting, const json& body) {
-    auto c = server_.Client();
-    const std::string path = "/api/v1/meetings/" + std::to_string(meeting);
-    auto g = c.Get(path.c_str(), {{"Authorization", "Bearer " + token_}});
-    return c.Patch(
-        path.c_str(),
-        {{"Authorization", "Bearer " + token_}, {"If-Match", g->get_header_value("ETag")}},
-        body.dump(), "application/json");
-  }
   // A plain GET with exactly the given headers (no Accept, as Google sends none).
   httplib::Result Fetch(const std::string& path, const httplib::Headers& headers = {}) {
     auto c = server_.Client();
@@ -89,8 +69,6 @@ class FeedTest : public ::testing::Test {
     c.set_decompress(false);
     return c.Get(path.c_str(), headers);
   }
-  static json Body(const httplib::Result& r) { return json::parse(r->body, nullptr, false); }
-
   // Two venues, a public group with a rule series (every other third Monday from March 2010,
   // five times, 10:30 Europe/London) and a member; a private group at the same venue.
   void Seed() {
@@ -136,8 +114,6 @@ class FeedTest : public ::testing::Test {
               201);
   }
 
-  ServerFixture server_;
-  std::string token_;
   int64_t venue_ = 0, venue2_ = 0, member_id_ = 0;
   std::vector<int64_t> meetings_;
   std::string member_path_;
@@ -272,7 +248,7 @@ TEST_F(FeedTest, EditsChangeBytesSequenceAndValidators) {
 
   // Cancel 20 September (the fourth meeting): an EXDATE and a higher master SEQUENCE (F16).
   server_.clock().Advance(60);
-  ASSERT_EQ(Patch(meetings_[3], {{"status", "cancelled"}})->status, 200);
+  ASSERT_EQ(PatchMeeting(meetings_[3], {{"status", "cancelled"}})->status, 200);
   auto after = Fetch("/feeds/groups/futures.ics");
   EXPECT_NE(after->get_header_value("ETag"), etag);
   EXPECT_GT(calendar::ParseHttpDate(after->get_header_value("Last-Modified")), lm);
@@ -369,7 +345,7 @@ TEST_F(FeedTest, PrivateUnknownAndBadTokensAreNotFound) {
 
 TEST_F(FeedTest, VenueFeedHasEveryPublicMeetingAtTheVenue) {
   Seed();
-  ASSERT_EQ(Patch(meetings_[2], {{"venue_id", venue2_}})->status, 200);  // 19 July elsewhere
+  ASSERT_EQ(PatchMeeting(meetings_[2], {{"venue_id", venue2_}})->status, 200);  // 19 July elsewhere
   auto v1 = Fetch("/feeds/venues/" + std::to_string(venue_) + ".ics");
   ASSERT_EQ(v1->status, 200);
   EXPECT_NE(v1->body.find("SUMMARY:Futures: Futures meeting\r\n"), std::string::npos);

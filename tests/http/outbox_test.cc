@@ -9,42 +9,29 @@
 #include <sstream>
 #include <thread>
 
-#include "tests/support/fakes.h"
+#include "tests/support/api_fixture.h"
 
 namespace convene::server {
 namespace {
 
-using convene::testing::ServerFixture;
 using nlohmann::json;
 
-class OutboxApiTest : public ::testing::Test {
+class OutboxApiTest : public convene::testing::ApiFixture {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(server_.error().empty()) << server_.error();
-    token_ = *server_.app().ops().IssueApiToken("sec@example.org", "The Secretary");
-    other_ = *server_.app().ops().IssueApiToken("other@example.org", "Other");
-  }
-  httplib::Headers Auth(const std::string& token) const {
-    return {{"Authorization", "Bearer " + token}};
-  }
-  json Post(const std::string& path, const json& body, int want = 201) {
-    auto r = server_.Client().Post(path.c_str(), Auth(token_), body.dump(), "application/json");
+  json PostOk(const std::string& path, const json& body, int want = 201) {
+    auto r = Post(path, body);
     EXPECT_EQ(r->status, want) << path << " " << r->body;
-    return json::parse(r->body, nullptr, false);
+    return Body(r);
   }
-  json Patch(int64_t meeting, const json& body) {
-    const std::string path = "/api/v1/meetings/" + std::to_string(meeting);
-    auto g = server_.Client().Get(path.c_str(), Auth(token_));
-    auto h = Auth(token_);
-    h.emplace("If-Match", g->get_header_value("ETag"));
-    auto r = server_.Client().Patch(path.c_str(), h, body.dump(), "application/json");
+  json PatchOk(int64_t meeting, const json& body) {
+    auto r = PatchMeeting(meeting, body);
     EXPECT_EQ(r->status, 200) << r->body;
-    return json::parse(r->body, nullptr, false);
+    return Body(r);
   }
   // GET /api/v1/outbox[?status=]: {status code, messages}.
   std::pair<int, json> Outbox(const std::string& status = "", const std::string& token = "") {
     const std::string path = "/api/v1/outbox" + (status.empty() ? "" : "?status=" + status);
-    auto r = server_.Client().Get(path.c_str(), Auth(token.empty() ? token_ : token));
+    auto r = Get(path, token);
     json b = json::parse(r->body, nullptr, false);
     return {r->status, r->status == 200 ? b["messages"] : b};
   }
@@ -63,23 +50,24 @@ class OutboxApiTest : public ::testing::Test {
 
   // A group of 3 (quorum 3), two venues, a series of three meetings.
   void Seed() {
-    venue1_ = Post("/api/v1/venues", {{"name", "Old Hall"}, {"address", "1 High Street"}})["id"];
-    venue2_ = Post("/api/v1/venues", {{"name", "New Hall"}, {"address", "2 Low Street"}})["id"];
-    Post("/api/v1/groups",
-         {{"slug", "futures"}, {"name", "Futures"}, {"timezone", "Europe/London"}, {"quorum", 3}});
+    venue1_ = PostOk("/api/v1/venues", {{"name", "Old Hall"}, {"address", "1 High Street"}})["id"];
+    venue2_ = PostOk("/api/v1/venues", {{"name", "New Hall"}, {"address", "2 Low Street"}})["id"];
+    PostOk(
+        "/api/v1/groups",
+        {{"slug", "futures"}, {"name", "Futures"}, {"timezone", "Europe/London"}, {"quorum", 3}});
     for (const char* n : {"ann", "bob", "cy"}) {
       members_.push_back(
-          Post("/api/v1/groups/futures/members",
-               {{"name", n},
-                {"email", std::string(n) + "@example.org"},
-                {"delivery", std::string(n) == "bob" ? "invitations" : "feed"}})["id"]);
+          PostOk("/api/v1/groups/futures/members",
+                 {{"name", n},
+                  {"email", std::string(n) + "@example.org"},
+                  {"delivery", std::string(n) == "bob" ? "invitations" : "feed"}})["id"]);
     }
-    json s = Post("/api/v1/groups/futures/series", {{"title", "Futures meeting"},
-                                                    {"venue_id", venue1_},
-                                                    {"start_time", "10:30"},
-                                                    {"duration_minutes", 120},
-                                                    {"rrule", "FREQ=MONTHLY;BYDAY=3MO;COUNT=3"},
-                                                    {"first_date", "2010-03-01"}});
+    json s = PostOk("/api/v1/groups/futures/series", {{"title", "Futures meeting"},
+                                                      {"venue_id", venue1_},
+                                                      {"start_time", "10:30"},
+                                                      {"duration_minutes", 120},
+                                                      {"rrule", "FREQ=MONTHLY;BYDAY=3MO;COUNT=3"},
+                                                      {"first_date", "2010-03-01"}});
     for (const auto& m : s["meetings"]) meetings_.push_back(m["id"]);
   }
 
@@ -89,8 +77,6 @@ class OutboxApiTest : public ::testing::Test {
     return n;
   }
 
-  ServerFixture server_;
-  std::string token_, other_;
   int64_t venue1_ = 0, venue2_ = 0;
   std::vector<int64_t> members_, meetings_;
 };
@@ -101,11 +87,11 @@ TEST_F(OutboxApiTest, ChangesQueueCoalescedNoticesThatTheWorkerDelivers) {
   ASSERT_EQ(st, 200);
   EXPECT_EQ(Count(welcome, "welcome"), 3);
 
-  Patch(meetings_[0], {{"venue_id", venue2_}});
-  Patch(meetings_[0], {{"start", "2010-03-15T14:00"}});  // inside the window: the same notices
-  Patch(meetings_[1], {{"status", "cancelled"}});
-  Patch(meetings_[1], {{"status", "scheduled"}});        // undone: nothing for meeting 2
-  Patch(meetings_[2], {{"notes", "Bring the papers"}});  // notes only: no notice
+  PatchOk(meetings_[0], {{"venue_id", venue2_}});
+  PatchOk(meetings_[0], {{"start", "2010-03-15T14:00"}});  // inside the window: the same notices
+  PatchOk(meetings_[1], {{"status", "cancelled"}});
+  PatchOk(meetings_[1], {{"status", "scheduled"}});        // undone: nothing for meeting 2
+  PatchOk(meetings_[2], {{"notes", "Bring the papers"}});  // notes only: no notice
   auto [st2, queued] = Outbox("queued");
   ASSERT_EQ(st2, 200);
   ASSERT_EQ(Count(queued, "meeting_change"), 3) << queued.dump(1);
@@ -118,14 +104,14 @@ TEST_F(OutboxApiTest, ChangesQueueCoalescedNoticesThatTheWorkerDelivers) {
   }
 
   // Apologies: the organiser hears, and the quorum warning goes out (3 members, quorum 3).
-  Post("/api/v1/meetings/" + std::to_string(meetings_[0]) + "/apologies",
-       {{"member_id", members_[0]}, {"reason", "Council meeting"}});
+  PostOk("/api/v1/meetings/" + std::to_string(meetings_[0]) + "/apologies",
+         {{"member_id", members_[0]}, {"reason", "Council meeting"}});
   auto [st3, after_apology] = Outbox("queued");
   EXPECT_EQ(Count(after_apology, "apologies"), 1);
   EXPECT_EQ(Count(after_apology, "quorum_at_risk"), 1);
 
   // Another organiser sees none of it; a bad filter names the field.
-  EXPECT_EQ(Outbox("", other_).second.size(), 0u);
+  EXPECT_EQ(Outbox("", other_token_).second.size(), 0u);
   auto [bad, err] = Outbox("bogus");
   EXPECT_EQ(bad, 400);
   EXPECT_EQ(err["error"]["field"], "status");
@@ -162,8 +148,8 @@ TEST_F(OutboxApiTest, ChangesQueueCoalescedNoticesThatTheWorkerDelivers) {
 
 TEST_F(OutboxApiTest, PresentersWithAnEmailHearTheyArePresenting) {
   Seed();
-  Post("/api/v1/meetings/" + std::to_string(meetings_[1]) + "/presenters",
-       {{"name", "Dr Ada"}, {"email", "ada@example.net"}, {"topic", "Engines"}});
+  PostOk("/api/v1/meetings/" + std::to_string(meetings_[1]) + "/presenters",
+         {{"name", "Dr Ada"}, {"email", "ada@example.net"}, {"topic", "Engines"}});
   auto [st, queued] = Outbox("queued");
   ASSERT_EQ(st, 200);
   int to_ada = 0;
