@@ -104,6 +104,15 @@ Result<std::unique_ptr<App>> App::Create(Config config, Clock clock, RandomSourc
   return app;
 }
 
+Result<Offline> OpenOffline(const std::string& db_path) {
+  if (!InitCrypto()) return Internal("libsodium failed to initialise");
+  Offline o;
+  ASSIGN_OR_RETURN(o.db, calendar::store::Db::Open(db_path));
+  o.ops = std::make_unique<Operations>(*o.db, SystemClock(), SystemRandom(), Config{}.base_url);
+  RETURN_IF_ERROR(o.ops->LoadKeys());
+  return o;
+}
+
 namespace {
 
 // cpp-httplib 0.11.4 listens with a backlog of 5 and offers no setter. A burst of clients (16

@@ -66,6 +66,15 @@ class App {
   int port_ = 0;
 };
 
+// The database and its operations alone, for the command line's admin and demo commands: no
+// HTTP server, no mail worker, no spool folder, and no notice hooks, so nothing they do queues
+// mail (the demo's people are at example.org).
+struct Offline {
+  std::unique_ptr<calendar::store::Db> db;
+  std::unique_ptr<Operations> ops;  // refers to *db; declared after it, so destroyed first
+};
+Result<Offline> OpenOffline(const std::string& db_path);
+
 // routes.cc: every URL -> handler, in one table.
 void RegisterRoutes(App& app);
 

@@ -222,16 +222,14 @@ int main(int argc, char** argv) {
   }
 
   // admin token and demo only need the database.
-  auto open_ops = [](const std::string& db) -> convene::Result<std::unique_ptr<App>> {
+  auto open_ops = [](const std::string& db) -> convene::Result<convene::server::Offline> {
     if (Status st = EnsureParent(db); !st.ok()) return st;
-    Config c;
-    c.db = db;
-    return App::Create(c);
+    return convene::server::OpenOffline(db);
   };
   if (*token) {
     auto app = open_ops(token_db);
     if (!app.ok()) return Fail(app.status().message());
-    auto t = (*app)->ops().IssueApiToken(organiser, name);
+    auto t = app->ops->IssueApiToken(organiser, name);
     if (!t.ok()) return Fail(t.status().message());
     std::printf("%s\n", t->c_str());
     return 0;
@@ -244,7 +242,7 @@ int main(int argc, char** argv) {
     if (!secret.empty() && secret.back() == '\r') secret.pop_back();
     auto app = open_ops(password_db);
     if (!app.ok()) return Fail(app.status().message());
-    if (Status st = (*app)->ops().SetPassword(password_organiser, secret); !st.ok())
+    if (Status st = app->ops->SetPassword(password_organiser, secret); !st.ok())
       return Fail(st.message());
     std::fprintf(stderr, "convene: password set for %s\n", password_organiser.c_str());
     return 0;
@@ -252,11 +250,9 @@ int main(int argc, char** argv) {
   if (*demo) {
     auto app = open_ops(demo_db);
     if (!app.ok()) return Fail(app.status().message());
-    // The demo's people are at example.org: load them silently, with no welcome or apology
-    // notices queued that a later --smtp would try to send.
-    (*app)->ops().set_change_hook(nullptr);
-    (*app)->ops().set_member_hook(nullptr);
-    auto r = convene::server::LoadDemo((*app)->ops());
+    // Offline: no notice hooks, so the demo's people (at example.org) get no welcome or
+    // apology notices that a later --smtp would try to send.
+    auto r = convene::server::LoadDemo(*app->ops);
     if (!r.ok()) return Fail("demo: " + r.status().ToString());
     std::fprintf(stderr, "convene: %s\n", r->message.c_str());
     return 0;
