@@ -138,16 +138,20 @@ void ApologyWithdraw(App& app, const httplib::Request& req, httplib::Response& r
 
 namespace {
 
-void SendUnsubscribePage(httplib::Response& res, const std::string& token,
-                         const UnsubscribePage& page, bool done) {
+// `done`: "" (the confirm page), "unsubscribed" or "resubscribed" (what the POST just did).
+void SendUnsubscribePage(App& app, httplib::Response& res, const std::string& token,
+                         const UnsubscribePage& page, const std::string& done) {
   json data = {{"member", {{"name", page.member.name}, {"email", page.member.email}}},
                {"group", {{"name", page.group.name}}},
                {"token", token},
-               {"done", done},
+               {"csrf", app.ops().FormToken("unsubscribe", token)},
+               {"done", done == "unsubscribed"},
+               {"resubscribed", done == "resubscribed"},
                {"unsubscribed", page.member.unsubscribed}};
-  SendPage(res, 200, "unsubscribe.mustache",
-           done ? "Unsubscribed" : "Stop email notices from " + page.group.name, data,
-           Privacy::kPrivate);
+  const std::string title = done == "unsubscribed"   ? "Unsubscribed"
+                            : done == "resubscribed" ? "Email notices are on again"
+                                                     : "Stop email notices from " + page.group.name;
+  SendPage(res, 200, "unsubscribe.mustache", title, data, Privacy::kPrivate);
 }
 
 }  // namespace
@@ -156,7 +160,7 @@ void UnsubscribeForm(App& app, const httplib::Request& req, httplib::Response& r
   const std::string token = req.matches[1];
   auto page = app.ops().UnsubscribeByLink(token);
   if (!page.ok()) return SendErrorPage(res, page.status());
-  SendUnsubscribePage(res, token, *page, false);
+  SendUnsubscribePage(app, res, token, *page, "");
 }
 
 void UnsubscribeSend(App& app, const httplib::Request& req, httplib::Response& res) {
@@ -165,7 +169,18 @@ void UnsubscribeSend(App& app, const httplib::Request& req, httplib::Response& r
   const std::string token = req.matches[1];
   auto page = app.ops().Unsubscribe(token);
   if (!page.ok()) return SendErrorPage(res, page.status());
-  SendUnsubscribePage(res, token, *page, true);
+  SendUnsubscribePage(app, res, token, *page, "unsubscribed");
+}
+
+void ResubscribeSend(App& app, const httplib::Request& req, httplib::Response& res) {
+  // Unlike the one-click POST, this one comes only from the page's own form: it carries the
+  // form token, so another site cannot turn a member's emails back on.
+  const std::string token = req.matches[1];
+  if (!FormTokenOk(app, req, "unsubscribe", token))
+    return SendErrorPage(res, kExpiredForm, "/unsubscribe/" + token);
+  auto page = app.ops().Resubscribe(token);
+  if (!page.ok()) return SendErrorPage(res, page.status());
+  SendUnsubscribePage(app, res, token, *page, "resubscribed");
 }
 
 }  // namespace convene::server::pages

@@ -185,7 +185,7 @@ struct ApologyPage {
 struct UnsubscribePage {
   calendar::Member member;
   calendar::Group group;
-  bool changed = false;  // this call unsubscribed the member (a repeat does not)
+  bool changed = false;  // this call changed the member's choice (a repeat does not)
 };
 
 // ---- public pages (operations_public.cc): public groups only ----
@@ -287,8 +287,11 @@ class Operations {
   Result<UnsubscribePage> UnsubscribeByLink(const std::string& unsubscribe_token);
   // Stops the member's notices (not their feed): sets `unsubscribed` and supersedes their notices
   // still queued. Idempotent: a repeat changes nothing. Notices come back on through the member
-  // page's choice (SetNotices "feed" or "invitations").
+  // page's choice (SetNotices "feed" or "invitations") or Resubscribe.
   Result<UnsubscribePage> Unsubscribe(const std::string& unsubscribe_token);
+  // Undoes Unsubscribe from the same link (the page's "start the emails again"); idempotent.
+  // Notices withdrawn meanwhile stay withdrawn; the next change is told again.
+  Result<UnsubscribePage> Resubscribe(const std::string& unsubscribe_token);
 
   // ---- public pages (operations_public.cc): a private group answers kNotFound ----
   Result<GroupPage> PublicGroup(const std::string& slug);

@@ -213,4 +213,15 @@ Result<UnsubscribePage> Operations::Unsubscribe(const std::string& token) {
   return page;
 }
 
+Result<UnsubscribePage> Operations::Resubscribe(const std::string& token) {
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  ASSIGN_OR_RETURN(UnsubscribePage page, LoadUnsubscribe(tx, token));
+  if (!page.member.unsubscribed) return page;  // a repeat: nothing changes
+  page.member.unsubscribed = false;
+  RETURN_IF_ERROR(st::UpdateMember(tx, page.member));
+  RETURN_IF_ERROR(Commit(tx));
+  page.changed = true;
+  return page;
+}
+
 }  // namespace convene::server

@@ -41,6 +41,7 @@ void ApologyWithdraw(App&, const httplib::Request&, httplib::Response&);
 // GET /unsubscribe/{token}: a confirm page; POST: unsubscribes (one-click, RFC 8058).
 void UnsubscribeForm(App&, const httplib::Request&, httplib::Response&);
 void UnsubscribeSend(App&, const httplib::Request&, httplib::Response&);
+void ResubscribeSend(App&, const httplib::Request&, httplib::Response&);
 
 // ---- organiser pages (organise_handlers.cc) ----
 void Dashboard(App&, const Viewer&, const httplib::Request&, httplib::Response&);

@@ -78,6 +78,7 @@ const PageRoute kPageRoutes[] = {
     {Method::kPost, "/apologies/" TOKEN "/withdraw", pages::ApologyWithdraw},
     {Method::kGet, "/unsubscribe/" TOKEN, pages::UnsubscribeForm},
     {Method::kPost, "/unsubscribe/" TOKEN, pages::UnsubscribeSend},
+    {Method::kPost, "/unsubscribe/" TOKEN "/resubscribe", pages::ResubscribeSend},
 };
 
 // Organiser pages: a session cookie; every POST also needs the session's form token.

@@ -102,10 +102,45 @@ TEST_F(UnsubscribeTest, OneClickPostUnsubscribesOnceWithoutCookiesOrFormToken) {
   EXPECT_EQ(again.status, 200);
   EXPECT_TRUE(again.Has("You are unsubscribed"));
   EXPECT_EQ(Snapshot(), after_first);
-  // The confirm page now says so, and offers no button.
+  // The confirm page now says so, and offers the way back instead of the button.
   Page shown = Get("/unsubscribe/" + token);
   EXPECT_TRUE(shown.Has("you are already unsubscribed"));
-  EXPECT_FALSE(shown.Has("<form"));
+  EXPECT_FALSE(shown.Has("action=\"/unsubscribe/" + token + "\""));
+  EXPECT_TRUE(shown.Has("action=\"/unsubscribe/" + token + "/resubscribe\""));
+}
+
+TEST_F(UnsubscribeTest, TheSameLinkStartsTheEmailsAgainWithItsFormToken) {
+  const std::string token = UnsubscribeTokenFor("Ian Cooper");
+  ASSERT_EQ(OneClick(token).status, 200);
+  ASSERT_TRUE(MemberNamed("Ian Cooper").unsubscribed);
+  const std::string resubscribe = "/unsubscribe/" + token + "/resubscribe";
+
+  // Without the page's form token (another site's form, a scanner): 403, nothing changes.
+  const std::string before = Snapshot();
+  EXPECT_EQ(Post(resubscribe, {}).status, 403);
+  EXPECT_EQ(Post(resubscribe, {{"csrf", "forged"}}).status, 403);
+  EXPECT_EQ(Get(resubscribe).status, 404) << "only a POST does it";
+  EXPECT_EQ(Snapshot(), before);
+  EXPECT_TRUE(MemberNamed("Ian Cooper").unsubscribed);
+
+  Page shown = Get("/unsubscribe/" + token);
+  const std::string csrf = Csrf(shown);
+  ASSERT_FALSE(csrf.empty()) << shown.body;
+  Page on = Post(resubscribe, {{"csrf", csrf}});
+  ASSERT_EQ(on.status, 200) << on.body;
+  ExpectPrivateHeaders(on);
+  EXPECT_TRUE(on.Has("Email notices are on again"));
+  EXPECT_FALSE(MemberNamed("Ian Cooper").unsubscribed);
+  EXPECT_EQ(Post(resubscribe, {{"csrf", csrf}}).status, 200) << "a repeat changes nothing";
+  EXPECT_FALSE(MemberNamed("Ian Cooper").unsubscribed);
+
+  // The next change is emailed to them again.
+  ASSERT_TRUE(ChangeNext(VenuePatch(OtherVenue())).ok());
+  EXPECT_EQ(NoticesTo(MemberNamed("Ian Cooper").email), 1);
+
+  // A removed member's link is dead for this too.
+  ASSERT_TRUE(ops().RemoveMember(org_.id, MemberNamed("Ian Cooper").id).ok());
+  EXPECT_EQ(Post(resubscribe, {{"csrf", csrf}}).status, 404);
 }
 
 TEST_F(UnsubscribeTest, TheConfirmPagesOwnFormWorksToo) {
