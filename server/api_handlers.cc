@@ -263,7 +263,12 @@ void RemoveMember(App& app, Id org, const httplib::Request& req, httplib::Respon
 
 void ListMembers(App& app, Id org, const httplib::Request& req, httplib::Response& res) {
   Handle(res, [&]() -> Status {
-    ASSIGN_OR_RETURN(auto members, app.ops().ListMembers(org, req.matches[1]));
+    const std::string former = req.get_param_value("former");
+    if (!former.empty() && former != "1" && former != "true")
+      return InvalidArgument("former", "former must be 1 (members removed from the group)");
+    ASSIGN_OR_RETURN(auto members, former.empty()
+                                       ? app.ops().ListMembers(org, req.matches[1])
+                                       : app.ops().ListFormerMembers(org, req.matches[1]));
     json list = json::array();
     for (const auto& m : members) list.push_back(MemberJson(m));
     SendJson(res, 200, {{"members", list}});

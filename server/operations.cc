@@ -397,6 +397,12 @@ Result<std::vector<Member>> Operations::ListMembers(Id organiser, const std::str
   return st::ListMembers(tx, g.id);
 }
 
+Result<std::vector<Member>> Operations::ListFormerMembers(Id organiser, const std::string& slug) {
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+  ASSIGN_OR_RETURN(Group g, OwnedGroup(tx, organiser, slug));
+  return st::ListFormerMembers(tx, g.id);
+}
+
 Result<Group> Operations::UpdateGroup(Id organiser, const std::string& slug,
                                       const std::string& if_match, const GroupPatch& patch) {
   const int64_t now = clock_();

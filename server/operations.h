@@ -315,6 +315,8 @@ class Operations {
   Result<MemberCreated> AddMember(Id organiser, const std::string& slug, const MemberInput& in);
   // The group's current members (removed ones are not listed).
   Result<std::vector<calendar::Member>> ListMembers(Id organiser, const std::string& slug);
+  // Those removed from the group, most recent first (AddMember with their email brings one back).
+  Result<std::vector<calendar::Member>> ListFormerMembers(Id organiser, const std::string& slug);
   // Removes the member without rewriting history: they leave the lists, the registers of
   // meetings not yet started (their apologies and marks there go), quorum counts and notices
   // (queued ones are superseded); every link of theirs stops working (page, feed, apology,

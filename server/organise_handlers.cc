@@ -167,8 +167,23 @@ void SendMembersPage(App& app, const Viewer& viewer, httplib::Response& res,
     if (!m.organisation.empty()) mj["organisation"] = m.organisation;
     list.push_back(mj);
   }
-  json data = {
-      {"group", {{"slug", g->slug}, {"name", g->name}}}, {"members", list}, {"csrf", viewer.csrf}};
+  auto former = app.ops().ListFormerMembers(viewer.organiser.id, slug);
+  if (!former.ok()) return SendErrorPage(res, former.status());
+  json former_list = json::array();
+  for (const calendar::Member& m : *former) {
+    auto left = calendar::FromUnix(g->timezone, m.left_at.value_or(0));
+    json mj = {{"name", m.name},
+               {"email", m.email},
+               {"organisation_value", m.organisation},
+               {"left", left.ok() ? HumanDate(left->date) : ""}};
+    if (!m.organisation.empty()) mj["organisation"] = m.organisation;
+    former_list.push_back(mj);
+  }
+  json data = {{"group", {{"slug", g->slug}, {"name", g->name}}},
+               {"members", list},
+               {"former", former_list},
+               {"has_former", !former_list.empty()},
+               {"csrf", viewer.csrf}};
   if (!link.is_null()) data["link"] = link;
   if (!done.empty()) data["done"] = done;
   SendPage(res, 200, "organise_members.mustache", "Members of " + g->name, data, Privacy::kPrivate,

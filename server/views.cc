@@ -37,13 +37,15 @@ json GroupJson(const Group& g) {
 }
 
 json MemberJson(const Member& m) {
-  return {{"id", m.id},
-          {"name", m.name},
-          {"email", m.email},
-          {"organisation", m.organisation},
-          {"role", RoleName(m.role)},
-          {"delivery", DeliveryName(m.delivery)},
-          {"unsubscribed", m.unsubscribed}};
+  json j = {{"id", m.id},
+            {"name", m.name},
+            {"email", m.email},
+            {"organisation", m.organisation},
+            {"role", RoleName(m.role)},
+            {"delivery", DeliveryName(m.delivery)},
+            {"unsubscribed", m.unsubscribed}};
+  if (m.left_at) j["left_at"] = calendar::FormatIsoUtc(*m.left_at);
+  return j;
 }
 
 json PresenterJson(const Presenter& p) {

@@ -106,6 +106,17 @@ Result<Member> InsertMember(Tx& tx, Member m) {
   return m;
 }
 
+// Every member row that `where` (after the column list) selects, with `args` bound to ?1, ?2...
+template <typename... Args>
+Result<std::vector<Member>> SelectMembers(Tx& tx, const std::string& where, const Args&... args) {
+  Stmt s = tx.Prepare((kMemberCols + where).c_str());
+  s.BindAll(args...);
+  std::vector<Member> out;
+  while (s.Step()) out.push_back(MemberRow(s));
+  RETURN_IF_ERROR(s.status());
+  return out;
+}
+
 Result<Member> GetMember(Tx& tx, Id id) {
   Stmt s = tx.Prepare((std::string(kMemberCols) + " WHERE id=?1").c_str());
   s.BindAll(id);
@@ -114,26 +125,20 @@ Result<Member> GetMember(Tx& tx, Id id) {
 }
 
 Result<std::vector<Member>> ListMembers(Tx& tx, Id group_id) {
-  Stmt s = tx.Prepare((std::string(kMemberCols) +
-                       " WHERE group_id=?1 AND left_at IS NULL ORDER BY name COLLATE NOCASE, id")
-                          .c_str());
-  s.BindAll(group_id);
-  std::vector<Member> out;
-  while (s.Step()) out.push_back(MemberRow(s));
-  RETURN_IF_ERROR(s.status());
-  return out;
+  return SelectMembers(
+      tx, " WHERE group_id=?1 AND left_at IS NULL ORDER BY name COLLATE NOCASE, id", group_id);
+}
+
+Result<std::vector<Member>> ListFormerMembers(Tx& tx, Id group_id) {
+  return SelectMembers(tx, " WHERE group_id=?1 AND left_at IS NOT NULL ORDER BY left_at DESC, id",
+                       group_id);
 }
 
 Result<std::vector<Member>> ListMembersAt(Tx& tx, Id group_id, int64_t at) {
-  Stmt s = tx.Prepare((std::string(kMemberCols) +
+  return SelectMembers(tx,
                        " WHERE group_id=?1 AND (left_at IS NULL OR left_at > ?2)"
-                       " ORDER BY name COLLATE NOCASE, id")
-                          .c_str());
-  s.BindAll(group_id, at);
-  std::vector<Member> out;
-  while (s.Step()) out.push_back(MemberRow(s));
-  RETURN_IF_ERROR(s.status());
-  return out;
+                       " ORDER BY name COLLATE NOCASE, id",
+                       group_id, at);
 }
 
 Result<std::optional<Member>> FindMemberByEmail(Tx& tx, Id group_id, const std::string& email) {
@@ -153,14 +158,7 @@ Status SetMemberLeft(Tx& tx, Id id, std::optional<int64_t> left_at) {
 
 Result<std::vector<Member>> ListMembersByEmail(Tx& tx, const std::string& email) {
   // members.email is COLLATE NOCASE, so this matches as the UNIQUE(group_id, email) does.
-  Stmt s = tx.Prepare(
-      (std::string(kMemberCols) + " WHERE email=?1 AND left_at IS NULL ORDER BY group_id, id")
-          .c_str());
-  s.BindAll(email);
-  std::vector<Member> out;
-  while (s.Step()) out.push_back(MemberRow(s));
-  RETURN_IF_ERROR(s.status());
-  return out;
+  return SelectMembers(tx, " WHERE email=?1 AND left_at IS NULL ORDER BY group_id, id", email);
 }
 
 Status UpdateMember(Tx& tx, const Member& m) {

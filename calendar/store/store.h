@@ -84,6 +84,8 @@ Result<Member> InsertMember(Tx& tx, Member m);
 Result<Member> GetMember(Tx& tx, Id id);
 // The group's current members (left_at unset), by name.
 Result<std::vector<Member>> ListMembers(Tx& tx, Id group_id);
+// Those the organiser removed, most recently removed first.
+Result<std::vector<Member>> ListFormerMembers(Tx& tx, Id group_id);
 // The members the group had at Unix time `at` (a meeting's start): current ones and those who
 // left after it. (Joining is not dated: a member added later counts for earlier meetings too.)
 Result<std::vector<Member>> ListMembersAt(Tx& tx, Id group_id, int64_t at);

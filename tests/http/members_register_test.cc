@@ -1,5 +1,7 @@
 // The organiser's register and members pages with the App's real notices: apologies recorded on
 // a member's behalf, and removing a member without rewriting history (migration 4, left_at).
+#include <nlohmann/json.hpp>
+
 #include "tests/http/pages_fixture.h"
 
 namespace convene::server {
@@ -107,7 +109,10 @@ TEST_F(MembersRegisterTest, RemovedMemberLeavesListsRegistersQuorumNoticesAndLin
   EXPECT_EQ(r.Header("Location"), "/organise/groups/futures/members?removed=1");
   Page listed = Get(r.Header("Location"), s.cookie);
   EXPECT_TRUE(listed.Has("Removed from the group."));
-  EXPECT_FALSE(listed.Has("Ian Cooper"));
+  // He is listed only among the former members now.
+  const size_t former = listed.body.find("Former members");
+  ASSERT_NE(former, std::string::npos);
+  EXPECT_GT(listed.body.find("Ian Cooper"), former);
   EXPECT_TRUE(Get("/organise", s.cookie).Has("20 members"));
 
   // Every link of his stops working.
@@ -185,6 +190,66 @@ TEST_F(MembersRegisterTest, ARemovedMemberCanBeAddedAgainWithNewLinks) {
   int ians = 0;
   for (const MinutesPerson& p : header->attendance) ians += p.name == "Ian Cooper";
   EXPECT_EQ(ians, 1);
+}
+
+TEST_F(MembersRegisterTest, FormerMembersAreListedAndAddedBackFromTheMembersPage) {
+  Session s = Login();
+  const std::string list = "/organise/groups/futures/members";
+  EXPECT_FALSE(Get(list, s.cookie).Has("Former members")) << "none yet";
+  const calendar::Member ian = MemberNamed("Ian Cooper");
+  ASSERT_EQ(
+      Post("/organise/members/" + std::to_string(ian.id) + "/remove", {{"csrf", s.csrf}}, s.cookie)
+          .status,
+      303);
+  Page page = Get(list, s.cookie);
+  ASSERT_TRUE(page.Has("Former members")) << page.body;
+  const size_t former = page.body.find("Former members");
+  EXPECT_NE(page.body.find("Ian Cooper", former), std::string::npos);
+  EXPECT_NE(page.body.find("aria-label=\"Add Ian Cooper back\"", former), std::string::npos);
+  // The removal date is shown in the group's own calendar (the fake clock: 5 January 2026).
+  EXPECT_NE(page.body.find("removed Monday 5 January 2026", former), std::string::npos);
+
+  // The "Add back" form carries what the add form needs; sent, Ian is back with a new link.
+  auto field = [&](const char* name) {
+    return Find(page.body.substr(former), std::string("name=\"") + name + "\" value=\"([^\"]*)\"");
+  };
+  ASSERT_EQ(field("email"), ian.email);
+  Page back = Post(list,
+                   {{"csrf", s.csrf},
+                    {"name", field("name")},
+                    {"email", field("email")},
+                    {"organisation", field("organisation")}},
+                   s.cookie);
+  ASSERT_EQ(back.status, 200) << back.body;
+  EXPECT_FALSE(Find(back.body, "/m/([A-Za-z0-9_-]{43})").empty());
+  const calendar::Member again = MemberNamed("Ian Cooper");
+  EXPECT_EQ(again.id, ian.id);
+  EXPECT_FALSE(again.left_at.has_value());
+  EXPECT_EQ(again.organisation, ian.organisation);
+  EXPECT_FALSE(Get(list, s.cookie).Has("Former members"));
+}
+
+TEST_F(MembersRegisterTest, ApiListsFormerMembersWhenAsked) {
+  const std::string token = *ops().IssueApiToken(kDemoOrganiser, "");
+  const calendar::Member ian = MemberNamed("Ian Cooper");
+  ASSERT_TRUE(ops().RemoveMember(org_.id, ian.id).ok());
+  auto get = [&](const std::string& path) {
+    auto r = server_.Client().Get(path.c_str(), {{"Authorization", "Bearer " + token}});
+    return std::make_pair(r ? r->status : 0,
+                          r ? nlohmann::json::parse(r->body, nullptr, false) : nlohmann::json());
+  };
+  auto [st, current] = get("/api/v1/groups/futures/members");
+  ASSERT_EQ(st, 200);
+  EXPECT_EQ(current["members"].size(), 20u);
+  for (const auto& m : current["members"]) EXPECT_FALSE(m.contains("left_at"));
+  auto [st2, former] = get("/api/v1/groups/futures/members?former=1");
+  ASSERT_EQ(st2, 200);
+  ASSERT_EQ(former["members"].size(), 1u);
+  EXPECT_EQ(former["members"][0]["name"], "Ian Cooper");
+  EXPECT_EQ(former["members"][0]["left_at"], "2026-01-05T09:00:00Z");
+  auto [st3, bad] = get("/api/v1/groups/futures/members?former=maybe");
+  EXPECT_EQ(st3, 400);
+  EXPECT_EQ(bad["error"]["field"], "former");
 }
 
 }  // namespace
