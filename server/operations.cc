@@ -566,8 +566,32 @@ Status ClashError(const Busy& b, const LocalDateTime& when) {
                 "venue_id", "venue_clash");
 }
 
+// When the clocks go back, a wall time in the repeated hour happens twice; the meeting is at the
+// first (RFC 5545 3.3.5, and ToUnix), which the organiser may not expect. (A time in the
+// spring-forward gap does not exist at all: ToUnix refuses it.)
+std::optional<Warning> AmbiguousTime(const std::string& tz, const LocalDateTime& start) {
+  auto first = ToUnix(tz, start);
+  if (!first.ok()) return std::nullopt;
+  for (int64_t later : {1800, 3600, 7200}) {  // every shift in the tz database is one of these
+    auto again = FromUnix(tz, *first + later);
+    if (!again.ok() || *again != start) continue;
+    auto a = FormatIsoWithOffset(tz, start);
+    auto offset = UtcOffsetAt(tz, *first + later);
+    if (!a.ok() || !offset.ok()) return std::nullopt;
+    const int m = *offset / 60;
+    char second[16];
+    std::snprintf(second, sizeof second, "%c%02d:%02d", m < 0 ? '-' : '+', std::abs(m) / 60,
+                  std::abs(m) % 60);
+    return Warning{"ambiguous_time", FormatLocal(start) + " happens twice in " + tz +
+                                         " (the clocks go back): the meeting is at the first, " +
+                                         a->substr(a->size() - 6) + ", not the second, " + second};
+  }
+  return std::nullopt;
+}
+
 void DateWarnings(const Group& g, const LocalDateTime& start, const Venue& venue, int members,
                   std::vector<Warning>* out) {
+  if (auto w = AmbiguousTime(g.timezone, start)) out->push_back(*w);
   if (g.timezone == "Europe/London") {
     if (auto h = EnglandBankHoliday(start.date))
       out->push_back({"bank_holiday", FormatDate(start.date) + " is a bank holiday (" + *h + ")"});
@@ -669,6 +693,29 @@ Result<SeriesCreated> Operations::CreateSeries(Id organiser, const std::string& 
   RETURN_IF_ERROR(st::BumpRevision(tx, now));
   RETURN_IF_ERROR(Commit(tx));
   out.series = s;
+  return out;
+}
+
+Result<std::vector<Warning>> Operations::SeriesWarnings(Id organiser, Id series_id) {
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+  auto s = st::GetSeries(tx, series_id);
+  if (!s.ok())
+    return s.status().code() == Code::kNotFound ? NotFound("no such series") : s.status();
+  ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, s->group_id));
+  if (g.organiser_id != organiser) return NotFound("no such series");
+  ASSIGN_OR_RETURN(auto members, st::ListMembers(tx, g.id));
+  ASSIGN_OR_RETURN(auto meetings, st::ListSeriesMeetings(tx, series_id));
+  std::map<Id, Venue> venues;
+  std::vector<Warning> out;
+  for (const Meeting& m : meetings) {
+    if (m.status == MeetingStatus::kCancelled) continue;
+    auto it = venues.find(m.venue_id);
+    if (it == venues.end()) {
+      ASSIGN_OR_RETURN(Venue v, st::GetVenue(tx, m.venue_id));
+      it = venues.emplace(v.id, std::move(v)).first;
+    }
+    DateWarnings(g, m.start, it->second, static_cast<int>(members.size()), &out);
+  }
   return out;
 }
 

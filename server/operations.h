@@ -31,7 +31,7 @@ using Clock = std::function<int64_t()>;  // Unix seconds
 Clock SystemClock();
 
 struct Warning {
-  std::string code;  // bank_holiday | capacity | venue_clash
+  std::string code;  // bank_holiday | capacity | venue_clash | ambiguous_time
   std::string message;
 };
 
@@ -333,6 +333,9 @@ class Operations {
 
   // ---- series and meetings ----
   Result<SeriesCreated> CreateSeries(Id organiser, const std::string& slug, const SeriesInput& in);
+  // The date warnings (bank holiday, capacity, ambiguous time) of the series' scheduled meetings
+  // as they stand: what the series page shows after creating it.
+  Result<std::vector<Warning>> SeriesWarnings(Id organiser, Id series_id);
   Result<std::vector<MeetingView>> ListMeetings(Id organiser, const std::string& slug,
                                                 const std::string& from, const std::string& to);
   Result<MeetingView> GetMeeting(Id organiser, Id meeting_id);

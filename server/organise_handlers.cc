@@ -332,7 +332,16 @@ void OrganiseGroup(App& app, const Viewer& viewer, const httplib::Request& req,
   json data = {{"group", group},  {"meetings", Models(*meetings)},
                {"all", all},      {"members", members->size()},
                {"venues", vlist}, {"csrf", viewer.csrf}};
-  if (Form(req).Get("created") != "") data["done"] = "Meetings created.";
+  if (const std::string created = Form(req).Get("created"); !created.empty()) {
+    data["done"] = "Meetings created.";
+    auto series = ParseId(created, "created");
+    auto warnings = series.ok() ? app.ops().SeriesWarnings(org, *series)
+                                : Result<std::vector<Warning>>(series.status());
+    json list = json::array();
+    if (warnings.ok())
+      for (const Warning& w : *warnings) list.push_back({{"message", w.message}});
+    data["warnings"] = list;
+  }
   if (Form(req).Get("saved") != "") data["done"] = "Group settings saved.";
   SendPage(res, 200, "organise_group.mustache", g->name, data, Privacy::kPrivate, &viewer);
 }
@@ -372,7 +381,7 @@ void CreateSeries(App& app, const Viewer& viewer, const httplib::Request& req,
   in.force = f.Get("force") == "1";
   auto created = app.ops().CreateSeries(viewer.organiser.id, slug, in);
   if (!created.ok()) return SendErrorPage(res, created.status(), back);
-  SeeOther(res, back + "?created=1");
+  SeeOther(res, back + "?created=" + std::to_string(created->series.id));
 }
 
 void SaveGroupSettings(App& app, const Viewer& viewer, const httplib::Request& req,

@@ -528,8 +528,22 @@ TEST_F(PagesTest, SeriesAreCreatedFromTheGroupPage) {
   ASSERT_EQ(r.status, 303) << r.body;
   Page g = Get(r.Header("Location"), s.cookie);
   EXPECT_TRUE(g.Has("Meetings created."));
+  EXPECT_FALSE(g.Has("Check:")) << "ordinary Mondays: nothing to check";
   EXPECT_TRUE(g.Has("Monday 1 February 2027"));
   EXPECT_TRUE(g.Has("Monday 8 February 2027"));
+  // Easter Monday 2027 is 29 March (Easter Sunday is 28 March): the page says so after the
+  // redirect, as the API does in its answer.
+  Page easter = Post("/organise/groups/futures/series",
+                     {{"csrf", s.csrf},
+                      {"title", "Holiday meeting"},
+                      {"venue_id", venue},
+                      {"start_time", "14:00"},
+                      {"duration_minutes", "60"},
+                      {"dates", "2027-03-29"}},
+                     s.cookie);
+  ASSERT_EQ(easter.status, 303) << easter.body;
+  Page warned = Get(easter.Header("Location"), s.cookie);
+  EXPECT_TRUE(warned.Has("Check: 2027-03-29 is a bank holiday")) << warned.body;
   Page all = Get("/organise/groups/futures?all=1", s.cookie);
   EXPECT_TRUE(all.Has("Monday 15 March 2010"));
   Page bad = Post("/organise/groups/futures/series",

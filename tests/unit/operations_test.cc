@@ -211,6 +211,37 @@ TEST_F(OperationsTest, BankHolidayWarning) {
   EXPECT_EQ(s->warnings[0].code, "bank_holiday");
 }
 
+TEST_F(OperationsTest, AWallTimeThatHappensTwiceIsAWarningAndOneInTheGapIsRefused) {
+  // Europe/London, 31 October 2027: at 02:00 BST the clocks go back to 01:00 GMT, so 01:30
+  // happens at 00:30 UTC (+01:00) and again at 01:30 UTC (+00:00). 28 March 2027: 01:00 GMT
+  // jumps to 02:00 BST, so 01:30 never happens.
+  SeriesInput in;
+  in.title = "Night owls";
+  in.venue_id = venue_;
+  in.start_time = "01:30";
+  in.duration_minutes = 30;
+  in.dates = std::vector<std::string>{"2027-10-31", "2027-11-07"};
+  auto s = ops_->CreateSeries(org_, "futures", in);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_EQ(s->warnings.size(), 1u) << "only the first date is ambiguous";
+  EXPECT_EQ(s->warnings[0].code, "ambiguous_time");
+  EXPECT_NE(s->warnings[0].message.find("2027-10-31T01:30"), std::string::npos)
+      << s->warnings[0].message;
+  EXPECT_NE(s->warnings[0].message.find("first, +01:00, not the second, +00:00"), std::string::npos)
+      << s->warnings[0].message;
+  in.dates = std::vector<std::string>{"2027-03-28"};
+  auto gap = ops_->CreateSeries(org_, "futures", in);
+  EXPECT_EQ(gap.status().code(), Code::kInvalidArgument);
+  // Moving a meeting into the repeated hour warns too.
+  const MeetingView nov = s->meetings[1];
+  MeetingPatch p;
+  p.start = "2027-10-31T01:00";  // ends as the other begins: no clash
+  auto moved = ops_->ChangeMeeting(org_, nov.meeting.id, Operations::MeetingETag(nov.meeting), p);
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  ASSERT_EQ(moved->warnings.size(), 1u);
+  EXPECT_EQ(moved->warnings[0].code, "ambiguous_time");
+}
+
 TEST_F(OperationsTest, AnotherOrganiserSeesNothing) {
   auto s = Rule("FREQ=WEEKLY;COUNT=1", "2010-03-15");
   Id id = s.meetings[0].meeting.id;
