@@ -75,6 +75,12 @@ Result<std::string> CleanText(const std::string& value, const std::string& field
   return out;
 }
 
+std::string LowerAscii(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
 Result<std::string> CleanEmail(const std::string& value, const std::string& field) {
   const std::string bad = field + " must be an email address like name@example.org";
   if (value.size() < 3 || value.size() > 254) return InvalidArgument(field, bad);

@@ -17,6 +17,9 @@ namespace convene::calendar {
 // (CR/LF and TAB included) unless `multiline` (then CR/LF/TAB are allowed; CRLF becomes LF).
 Result<std::string> CleanText(const std::string& value, const std::string& field, size_t max_len,
                               bool required, bool multiline = false);
+// ASCII letters lower-cased, everything else kept: how email addresses are compared and keyed
+// (the members.email column is COLLATE NOCASE, which folds ASCII only, too).
+std::string LowerAscii(std::string s);
 // An addr-spec we are willing to put in a mail header or an iCalendar CAL-ADDRESS: ASCII,
 // local@domain, no spaces, quotes, angle brackets or control characters; lower-cases the domain.
 Result<std::string> CleanEmail(const std::string& value, const std::string& field);

@@ -12,14 +12,9 @@ namespace {
 
 using calendar::MeetingStatus;
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // Who a presenter is, across edits: the email when there is one, else the name.
 std::string PresenterKey(const PresenterRef& p) {
-  return p.email.empty() ? "name:" + p.name : "email:" + Lower(p.email);
+  return p.email.empty() ? "name:" + p.name : "email:" + calendar::LowerAscii(p.email);
 }
 
 const PresenterRef* FindPresenter(const std::vector<PresenterRef>& list, const std::string& key) {
@@ -196,7 +191,8 @@ Message ComposeMeetingChange(const MeetingChange& raw_change, const MeetingSnaps
   const bool time_changed = b.start != a.start || b.duration_minutes != a.duration_minutes;
   const bool venue_changed = !(b.venue == a.venue);
   const PresenterDiff pd = DiffPresenters(b.presenters, a.presenters);
-  const std::string me = to.email.empty() ? std::string() : "email:" + Lower(to.email);
+  const std::string me =
+      to.email.empty() ? std::string() : "email:" + calendar::LowerAscii(to.email);
   const PresenterRef* me_before = me.empty() ? nullptr : FindPresenter(b.presenters, me);
   const PresenterRef* me_after = me.empty() ? nullptr : FindPresenter(a.presenters, me);
   const bool you_added = me_after && !me_before;

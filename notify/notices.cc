@@ -20,11 +20,6 @@ namespace {
 using calendar::store::Tx;
 using nlohmann::json;
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 json VenueJson(const VenueRef& v) {
   return json{{"name", v.name}, {"address", v.address}, {"postcode", v.postcode}};
 }
@@ -181,7 +176,7 @@ Result<MeetingChangePlan> PlanMeetingChange(Tx& tx, const MeetingChange& change,
       plan.no_address.push_back(m);
       continue;
     }
-    const std::string key = Lower(m.email);
+    const std::string key = calendar::LowerAscii(m.email);
     if (m.unsubscribed) {
       if (unsubscribed.insert(key).second) plan.unsubscribed.push_back(m);
       continue;
@@ -190,7 +185,7 @@ Result<MeetingChangePlan> PlanMeetingChange(Tx& tx, const MeetingChange& change,
   }
   for (const auto* list : {&change.before.presenters, &change.after.presenters}) {
     for (const PresenterRef& p : *list) {
-      const std::string key = Lower(p.email);
+      const std::string key = calendar::LowerAscii(p.email);
       Recipient r;
       r.name = p.name;
       r.email = p.email;
@@ -245,8 +240,9 @@ Result<QueueCounts> QueueMeetingChange(Tx& tx, const MeetingChange& change,
       ++counts.superseded;
       continue;
     }
-    Draft d = MakeDraft(options, change.group.id, change.meeting_id, "meeting_change",
-                        fmt::format("meeting:{}:{}", change.meeting_id, Lower(r.email)));
+    Draft d =
+        MakeDraft(options, change.group.id, change.meeting_id, "meeting_change",
+                  fmt::format("meeting:{}:{}", change.meeting_id, calendar::LowerAscii(r.email)));
     ComposeEnv env{options.base_url, now,
                    n.pending
                        ? n.pending->message_id
@@ -281,7 +277,7 @@ Result<QueueCounts> QueueMeetingChange(Tx& tx, const MeetingChange& change,
 Result<QueueCounts> QueueApologies(Tx& tx, const ApologiesChange& change,
                                    const NoticeOptions& options, int64_t now) {
   QueueCounts counts;
-  const std::string organiser = Lower(change.group.organiser.email);
+  const std::string organiser = calendar::LowerAscii(change.group.organiser.email);
   const std::string domain = DomainOf(organiser);
   const int64_t due = now + std::max<int64_t>(0, options.delay_seconds);
 

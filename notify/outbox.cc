@@ -131,6 +131,20 @@ Result<std::vector<ClaimedRow>> ClaimDue(Tx& tx, int64_t now, int limit, int64_t
   return rows;
 }
 
+Result<std::map<std::string, std::string>> FailingRecipients(Tx& tx, Id group_id) {
+  Stmt s = tx.Prepare(
+      "SELECT lower(o.recipient), o.last_error FROM outbox o"
+      " WHERE o.group_id = ?1 AND o.status = 'failed' AND NOT EXISTS ("
+      "   SELECT 1 FROM outbox later WHERE later.group_id = o.group_id AND later.id > o.id"
+      "   AND later.status = 'sent' AND later.recipient = o.recipient COLLATE NOCASE)"
+      " ORDER BY o.id");
+  s.BindAll(group_id);
+  std::map<std::string, std::string> out;
+  while (s.Step()) out[s.Text(0)] = s.Text(1);  // ordered by id: the latest failure wins
+  RETURN_IF_ERROR(s.status());
+  return out;
+}
+
 Status MarkSent(Tx& tx, int64_t id, int64_t now) {
   Stmt s = tx.Prepare(
       "UPDATE outbox SET status = 'sent', sent_at = ?2, lease_until = NULL, updated_at = ?2,"

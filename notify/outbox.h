@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -117,6 +118,10 @@ struct OutboxEntry {
 // Rows of the given groups (the caller's own), newest first; `status` filters when set.
 Result<std::vector<OutboxEntry>> ListOutbox(Tx& tx, const std::vector<Id>& group_ids,
                                             std::optional<OutboxStatus> status, int limit = 500);
+
+// The group's addresses whose latest failed notice has no later successful one: lower-cased
+// address -> the relay's last answer. (A member whose mailbox is gone learns of nothing.)
+Result<std::map<std::string, std::string>> FailingRecipients(Tx& tx, Id group_id);
 
 struct OutboxCounts {
   int64_t queued = 0, sent = 0, failed = 0, superseded = 0;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -359,6 +360,10 @@ class Operations {
                                                 const std::string& to);
 
   // ---- organiser pages (operations_organise.cc) ----
+  // Members' addresses whose latest notice failed with nothing delivered since (address in lower
+  // case -> the relay's answer): the members page flags them for the organiser to check.
+  Result<std::map<std::string, std::string>> FailingAddresses(Id organiser,
+                                                              const std::string& slug);
   // Meetings of the group from today (in its zone) on.
   Result<std::vector<MeetingView>> UpcomingMeetings(Id organiser, const std::string& slug);
   // A new personal page link for the member (earlier ones stop working): the member and the

@@ -42,6 +42,13 @@ void SortBySurname(std::vector<MinutesPerson>* people) {
 
 }  // namespace
 
+Result<std::map<std::string, std::string>> Operations::FailingAddresses(Id organiser,
+                                                                        const std::string& slug) {
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+  ASSIGN_OR_RETURN(Group g, OwnedGroup(tx, organiser, slug));
+  return notify::FailingRecipients(tx, g.id);
+}
+
 Result<std::vector<MeetingView>> Operations::UpcomingMeetings(Id organiser,
                                                               const std::string& slug) {
   ASSIGN_OR_RETURN(st::Tx tx, db_.Read());

@@ -30,11 +30,6 @@ const std::string& DummyHash() {
   return hash;
 }
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 }  // namespace
 
 Status Operations::LoadKeys() {
@@ -77,7 +72,7 @@ Result<Session> Operations::Login(const std::string& email_in, const std::string
   const Status throttled(Code::kRateLimited,
                          "too many failed logins; wait 15 minutes and try again");
   if (email_in.size() > 254 || password.size() > 1024) return denied;
-  const std::string email_key = "email:" + Lower(email_in);
+  const std::string email_key = "email:" + calendar::LowerAscii(email_in);
   const std::string addr_key = "addr:" + client_address.substr(0, 64);
   const int64_t now = clock_();
   const int64_t since = now - limits_.window_seconds;

@@ -148,6 +148,8 @@ void SendMembersPage(App& app, const Viewer& viewer, httplib::Response& res,
   if (!g.ok()) return SendErrorPage(res, g.status());
   auto members = app.ops().ListMembers(viewer.organiser.id, slug);
   if (!members.ok()) return SendErrorPage(res, members.status());
+  auto failing = app.ops().FailingAddresses(viewer.organiser.id, slug);
+  if (!failing.ok()) return SendErrorPage(res, failing.status());
   json list = json::array();
   for (const calendar::Member& m : *members) {
     std::string notices = m.unsubscribed ? "unsubscribed"
@@ -165,6 +167,8 @@ void SendMembersPage(App& app, const Viewer& viewer, httplib::Response& res,
                {"etag", Operations::MemberETag(m)},
                {"notices", notices}};
     if (!m.organisation.empty()) mj["organisation"] = m.organisation;
+    if (auto it = failing->find(calendar::LowerAscii(m.email)); it != failing->end())
+      mj["failing"] = it->second.empty() ? "no answer" : it->second;
     list.push_back(mj);
   }
   auto former = app.ops().ListFormerMembers(viewer.organiser.id, slug);
@@ -203,11 +207,19 @@ void Dashboard(App& app, const Viewer& viewer, const httplib::Request&, httplib:
     if (!upcoming.ok()) return SendErrorPage(res, upcoming.status());
     if (!members.ok()) return SendErrorPage(res, members.status());
     upcoming->resize(std::min<size_t>(upcoming->size(), 3));
+    auto failing = app.ops().FailingAddresses(org, g.slug);
+    if (!failing.ok()) return SendErrorPage(res, failing.status());
     json gj = {{"slug", g.slug},
                {"name", g.name},
                {"public", g.is_public},
                {"members", members->size()},
                {"next", Models(*upcoming)}};
+    size_t members_failing = 0;
+    for (const calendar::Member& m : *members)
+      members_failing += failing->count(calendar::LowerAscii(m.email));
+    if (members_failing > 0)
+      gj["failing"] = People(members_failing) + (members_failing == 1 ? " gets" : " get") +
+                      " no email: the last notice failed";
     if (g.quorum) gj["quorum"] = *g.quorum;
     list.push_back(gj);
   }

@@ -221,5 +221,38 @@ TEST_F(NoticePagesTest, PreviewFollowsNoticesStillWaitingInTheirWindow) {
   EXPECT_EQ(queued(), 21);
 }
 
+TEST_F(NoticePagesTest, AMemberWhoseLastNoticeFailedIsFlaggedUntilOneIsDelivered) {
+  Session s = Login();
+  MoveNextTo(AddVenue("Guildhall"));
+  const std::string ian = MemberNamed("Ian Cooper").email;
+  const std::string members = "/organise/groups/futures/members";
+  EXPECT_FALSE(Get(members, s.cookie).Has("class=\"warn small\""));
+  EXPECT_FALSE(Get("/organise", s.cookie).Has("get no email"));
+
+  // The relay refused Ian's notice for good (the address is stored in another case, too).
+  Sql("UPDATE outbox SET status='failed', last_error='550 5.1.1 <ian> unknown'"
+      " WHERE recipient='" +
+      ian + "' AND kind='meeting_change'");
+  Sql("UPDATE members SET email=upper(email) WHERE email='" + ian + "'");
+  Page flagged = Get(members, s.cookie);
+  ASSERT_EQ(flagged.status, 200);
+  const size_t at = flagged.body.find("The last notice to");
+  ASSERT_NE(at, std::string::npos) << flagged.body;
+  EXPECT_EQ(flagged.body.find("The last notice to", at + 1), std::string::npos) << "only Ian";
+  EXPECT_TRUE(flagged.Has("failed (550 5.1.1 &lt;ian&gt; unknown)"));
+  EXPECT_GT(at, flagged.body.find("Ian Cooper"));
+  EXPECT_TRUE(Get("/organise", s.cookie).Has("1 person gets no email: the last notice failed"));
+
+  // A later notice to the same address got through: nothing to flag any more.
+  Sql("UPDATE outbox SET status='sent' WHERE id=(SELECT max(id) FROM outbox WHERE recipient<>'" +
+      ian + "')");
+  EXPECT_TRUE(Get(members, s.cookie).Has("The last notice to")) << "another address's success";
+  Sql("INSERT INTO outbox(group_id, kind, recipient, subject, message_id, body, status,"
+      " created_at, updated_at, due_at, next_attempt_at) SELECT id, 'welcome', '" +
+      ian + "', 's', 'later@test', 'b', 'sent', 0, 0, 0, 0 FROM groups WHERE slug='futures'");
+  EXPECT_FALSE(Get(members, s.cookie).Has("The last notice to"));
+  EXPECT_FALSE(Get("/organise", s.cookie).Has("get no email"));
+}
+
 }  // namespace
 }  // namespace convene::server
