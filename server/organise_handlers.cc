@@ -223,8 +223,24 @@ void Dashboard(App& app, const Viewer& viewer, const httplib::Request&, httplib:
     if (g.quorum) gj["quorum"] = *g.quorum;
     list.push_back(gj);
   }
-  SendPage(res, 200, "organise.mustache", "Your groups", {{"groups", list}}, Privacy::kPrivate,
-           &viewer);
+  SendPage(res, 200, "organise.mustache", "Your groups", {{"groups", list}, {"csrf", viewer.csrf}},
+           Privacy::kPrivate, &viewer);
+}
+
+void CreateGroup(App& app, const Viewer& viewer, const httplib::Request& req,
+                 httplib::Response& res) {
+  Form f(req);
+  GroupInput in;
+  in.slug = f.Get("slug");
+  in.name = f.Get("name");
+  in.timezone = f.Get("timezone");
+  auto quorum = OptNumber(f.Get("quorum"), "quorum");
+  if (!quorum.ok()) return SendErrorPage(res, quorum.status(), "/organise");
+  in.quorum = *quorum;
+  in.is_public = f.Get("public") == "1";
+  auto g = app.ops().CreateGroup(viewer.organiser.id, in);
+  if (!g.ok()) return SendErrorPage(res, g.status(), "/organise");
+  SeeOther(res, "/organise/groups/" + g->slug + "?new=1");
 }
 
 void Outbox(App& app, const Viewer& viewer, const httplib::Request& req, httplib::Response& res) {
@@ -355,6 +371,8 @@ void OrganiseGroup(App& app, const Viewer& viewer, const httplib::Request& req,
     data["warnings"] = list;
   }
   if (Form(req).Get("saved") != "") data["done"] = "Group settings saved.";
+  if (Form(req).Get("new") != "")
+    data["done"] = "Group created. Next: add its members, then its meetings below.";
   SendPage(res, 200, "organise_group.mustache", g->name, data, Privacy::kPrivate, &viewer);
 }
 

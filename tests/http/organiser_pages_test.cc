@@ -364,6 +364,55 @@ TEST_F(PagesTest, MembersAreAddedAndGetPersonalLinksShownOnce) {
   EXPECT_EQ(dup.status, 409);
 }
 
+TEST_F(PagesTest, GroupsAreCreatedFromTheDashboard) {
+  Session s = Login();
+  Page dash = Get("/organise", s.cookie);
+  ASSERT_TRUE(dash.Has("action=\"/organise/groups\"")) << dash.body;
+  const std::string before = Snapshot();
+  EXPECT_EQ(
+      Post("/organise/groups", {{"name", "X"}, {"slug", "x-x"}, {"timezone", "UTC"}}, s.cookie)
+          .status,
+      403);
+  struct Bad {
+    std::string slug, timezone, quorum;
+    int status;
+    const char* says;
+  } cases[] = {{"Working Party", "Europe/London", "", 400, "must be 2 to 40 of a-z"},
+               {"futures", "Europe/London", "", 409, "is taken"},
+               {"working-party", "Europe/Lndon", "", 400, "IANA zone"},
+               {"working-party", "Europe/London", "none", 400, "Quorum must be a number"}};
+  for (const Bad& b : cases) {
+    Page r = Post("/organise/groups",
+                  {{"csrf", s.csrf},
+                   {"name", "Working Party"},
+                   {"slug", b.slug},
+                   {"timezone", b.timezone},
+                   {"quorum", b.quorum}},
+                  s.cookie);
+    EXPECT_EQ(r.status, b.status) << b.slug << " " << b.timezone;
+    EXPECT_TRUE(r.Has(b.says)) << b.says << "\n" << r.body;
+  }
+  EXPECT_EQ(Snapshot(), before);
+
+  Page made = Post("/organise/groups",
+                   {{"csrf", s.csrf},
+                    {"name", "Working Party"},
+                    {"slug", "working-party"},
+                    {"timezone", "Europe/Dublin"},
+                    {"quorum", "4"}},  // "public" unticked
+                   s.cookie);
+  ASSERT_EQ(made.status, 303) << made.body;
+  EXPECT_EQ(made.Header("Location"), "/organise/groups/working-party?new=1");
+  EXPECT_TRUE(Get(made.Header("Location"), s.cookie).Has("Group created."));
+  auto g = ops().GetGroup(org_.id, "working-party");
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->name, "Working Party");
+  EXPECT_EQ(g->timezone, "Europe/Dublin");
+  EXPECT_EQ(g->quorum, 4);
+  EXPECT_FALSE(g->is_public);
+  EXPECT_TRUE(Get("/organise", s.cookie).Has("Working Party"));
+}
+
 TEST_F(PagesTest, GroupSettingsAreSavedFromTheGroupPage) {
   Session s = Login();
   const std::string path = "/organise/groups/futures";
