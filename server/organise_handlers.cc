@@ -409,6 +409,7 @@ void CreateSeries(App& app, const Viewer& viewer, const httplib::Request& req,
     return SendErrorPage(res, InvalidArgument("dates", "give the dates, or a rule"), back);
   }
   in.force = f.Get("force") == "1";
+  if (!f.Get("agenda").empty()) in.agenda = f.Get("agenda");
   auto created = app.ops().CreateSeries(viewer.organiser.id, slug, in);
   if (!created.ok()) return SendErrorPage(res, created.status(), back);
   SeeOther(res, back + "?created=" + std::to_string(created->series.id));

@@ -572,9 +572,14 @@ TEST_F(PagesTest, SeriesAreCreatedFromTheGroupPage) {
                  {"venue_id", venue},
                  {"start_time", "14:00"},
                  {"duration_minutes", "60"},
-                 {"dates", "2027-02-01\n2027-02-08"}},
+                 {"dates", "2027-02-01\n2027-02-08"},
+                 {"agenda", "1. Minutes\n2. Cloud strategy"}},
                 s.cookie);
   ASSERT_EQ(r.status, 303) << r.body;
+  auto made = ops().ListMeetings(org_.id, "futures", "2027-02-01", "2027-02-08");
+  ASSERT_TRUE(made.ok());
+  ASSERT_EQ(made->size(), 2u);
+  EXPECT_EQ(made->front().series.agenda, "1. Minutes\n2. Cloud strategy");
   Page g = Get(r.Header("Location"), s.cookie);
   EXPECT_TRUE(g.Has("Meetings created."));
   EXPECT_FALSE(g.Has("Check:")) << "ordinary Mondays: nothing to check";
