@@ -76,6 +76,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("convene")
     ap.add_argument("--rounds", type=int, default=100)
+    ap.add_argument("--no-memory-limit", action="store_true",
+                    help="print the memory figures without judging them (sanitized builds)")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="convene-abuse-")
     db = os.path.join(tmp, "convene.db")
@@ -121,7 +123,7 @@ def main():
         print("requests=%d wrong_status=%d rss_start=%.1f MiB rss_end=%.1f MiB peak=%.1f MiB "
               "(peak before %.1f MiB)" % (len(todo), len(wrong), rss_start, rss_end, peak, hwm_start))
         check(not wrong, "answers not as expected (case, want, got): %s" % wrong[:5])
-        check(peak - rss_start < PEAK_GROWTH_LIMIT_MIB,
+        check(args.no_memory_limit or peak - rss_start < PEAK_GROWTH_LIMIT_MIB,
               "peak memory grew %.1f MiB (limit %d)" % (peak - rss_start, PEAK_GROWTH_LIMIT_MIB))
         body = open(os.path.join(tmp, "serve.log")).read()
         check("6.6.6.6" not in body, "the spoofed address reached the log")
