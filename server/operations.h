@@ -265,6 +265,11 @@ class Operations {
   Result<calendar::Organiser> AuthenticateSession(const std::string& session_token);
   // Ends the session (idempotent).
   Status Logout(const std::string& session_token);
+  // A logged-in organiser's new password: the current one is checked as a login is (failures
+  // count towards the same throttle; a wrong one is kInvalidArgument on "current"), every
+  // session ends, and a new one is returned for the browser that asked.
+  Result<Session> ChangePassword(Id organiser, const std::string& current, const std::string& fresh,
+                                 const std::string& client_address);
 
   // ---- members, by their personal page link (operations_members.cc) ----
   // A page link belongs to one membership (one group): memberships are not joined by email,

@@ -125,6 +125,24 @@ Result<Session> Operations::Login(const std::string& email_in, const std::string
   return out;
 }
 
+Result<Session> Operations::ChangePassword(Id organiser, const std::string& current,
+                                           const std::string& fresh,
+                                           const std::string& client_address) {
+  Organiser o;
+  {
+    ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+    ASSIGN_OR_RETURN(o, st::GetOrganiser(tx, organiser));
+  }
+  RETURN_IF_ERROR(ValidatePassword(fresh));
+  auto checked = Login(o.email, current, client_address);
+  if (!checked.ok())
+    return checked.status().code() == Code::kUnauthenticated
+               ? InvalidArgument("current", "your current password is not right")
+               : checked.status();
+  RETURN_IF_ERROR(SetPassword(o.email, fresh));  // ends every session, the check's too
+  return Login(o.email, fresh, client_address);
+}
+
 Result<Organiser> Operations::AuthenticateSession(const std::string& session_token) {
   const Status denied(Code::kUnauthenticated, "please log in");
   if (session_token.size() != 43) return denied;

@@ -227,6 +227,28 @@ void Dashboard(App& app, const Viewer& viewer, const httplib::Request&, httplib:
            Privacy::kPrivate, &viewer);
 }
 
+void Account(App&, const Viewer& viewer, const httplib::Request& req, httplib::Response& res) {
+  json data = {{"email", viewer.organiser.email}, {"csrf", viewer.csrf}};
+  if (Form(req).Get("changed") == "1")
+    data["done"] = "Password changed. Every other browser logged in as you has been logged out.";
+  SendPage(res, 200, "account.mustache", "Your account", data, Privacy::kPrivate, &viewer);
+}
+
+void ChangePassword(App& app, const Viewer& viewer, const httplib::Request& req,
+                    httplib::Response& res) {
+  Form f(req);
+  const std::string back = "/organise/account";
+  if (f.Get("password") != f.Get("repeat"))
+    return SendErrorPage(res, InvalidArgument("repeat", "the two new passwords differ"), back);
+  auto session = app.ops().ChangePassword(viewer.organiser.id, f.Get("current"), f.Get("password"),
+                                          req.remote_addr);
+  if (!session.ok()) return SendErrorPage(res, session.status(), back);
+  res.set_header("Set-Cookie",
+                 CookieHeader(kSessionCookie, session->token, session->expires_at - app.ops().Now(),
+                              app.config().secure_cookies()));
+  SeeOther(res, back + "?changed=1");
+}
+
 void CreateGroup(App& app, const Viewer& viewer, const httplib::Request& req,
                  httplib::Response& res) {
   Form f(req);

@@ -45,6 +45,8 @@ void ResubscribeSend(App&, const httplib::Request&, httplib::Response&);
 
 // ---- organiser pages (organise_handlers.cc) ----
 void Dashboard(App&, const Viewer&, const httplib::Request&, httplib::Response&);
+void Account(App&, const Viewer&, const httplib::Request&, httplib::Response&);
+void ChangePassword(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void CreateGroup(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 // GET /organise/outbox[?status=queued|sent|failed|superseded]: the notices of the organiser's
 // groups, times in each group's zone.

@@ -90,6 +90,8 @@ struct OrganiserRoute {
 const OrganiserRoute kOrganiserRoutes[] = {
     {Method::kGet, R"(/organise)", pages::Dashboard},
     {Method::kPost, R"(/organise/groups)", pages::CreateGroup},
+    {Method::kGet, R"(/organise/account)", pages::Account},
+    {Method::kPost, R"(/organise/account/password)", pages::ChangePassword},
     {Method::kGet, R"(/organise/outbox)", pages::Outbox},
     {Method::kGet, R"(/organise/venues)", pages::Venues},
     {Method::kPost, R"(/organise/venues)", pages::CreateVenue},

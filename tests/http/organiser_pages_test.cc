@@ -90,7 +90,7 @@ TEST_F(PagesTest, LogoutEndsTheSession) {
 TEST_F(PagesTest, OrganiserPagesNeedASession) {
   const std::string id = std::to_string(NextMeeting().meeting.id);
   for (const std::string& path :
-       {std::string("/organise"), std::string("/organise/venues"),
+       {std::string("/organise"), std::string("/organise/venues"), std::string("/organise/account"),
         std::string("/organise/groups/futures"), std::string("/organise/groups/futures/members"),
         "/organise/meetings/" + id, "/organise/meetings/" + id + "/register",
         "/organise/meetings/" + id + "/minutes"}) {
@@ -362,6 +362,57 @@ TEST_F(PagesTest, MembersAreAddedAndGetPersonalLinksShownOnce) {
   Page dup = Post("/organise/groups/futures/members",
                   {{"csrf", s.csrf}, {"name", "Grace"}, {"email", "grace@example.org"}}, s.cookie);
   EXPECT_EQ(dup.status, 409);
+}
+
+TEST_F(PagesTest, OrganiserChangesTheirPasswordAndOtherSessionsEnd) {
+  Session s = Login();
+  Session elsewhere = Login();  // another browser
+  ASSERT_FALSE(elsewhere.cookie.empty());
+  Page account = Get("/organise/account", s.cookie);
+  ASSERT_EQ(account.status, 200);
+  EXPECT_TRUE(account.Has(kDemoOrganiser));
+  EXPECT_EQ(account.Header("Cache-Control"), "no-store");
+  const std::string path = "/organise/account/password";
+  const std::string fresh = "a much longer new passphrase";
+  const std::string before = Snapshot();
+  EXPECT_EQ(
+      Post(path, {{"current", kPassword}, {"password", fresh}, {"repeat", fresh}}, s.cookie).status,
+      403)
+      << "the session's form token is needed";
+  Page wrong = Post(
+      path,
+      {{"csrf", s.csrf}, {"current", "not my password"}, {"password", fresh}, {"repeat", fresh}},
+      s.cookie);
+  EXPECT_EQ(wrong.status, 400);
+  EXPECT_TRUE(wrong.Has("Your current password is not right"));
+  Page differ =
+      Post(path,
+           {{"csrf", s.csrf}, {"current", kPassword}, {"password", fresh}, {"repeat", fresh + "!"}},
+           s.cookie);
+  EXPECT_EQ(differ.status, 400);
+  EXPECT_TRUE(differ.Has("The two new passwords differ"));
+  Page short_one = Post(
+      path, {{"csrf", s.csrf}, {"current", kPassword}, {"password", "short"}, {"repeat", "short"}},
+      s.cookie);
+  EXPECT_EQ(short_one.status, 400);
+  EXPECT_TRUE(short_one.Has("at least 12 characters"));
+  EXPECT_EQ(Count("SELECT count(*) FROM tokens WHERE kind='session' AND revoked_at IS NULL"), 2)
+      << "refusals change no session";
+
+  Page changed =
+      Post(path, {{"csrf", s.csrf}, {"current", kPassword}, {"password", fresh}, {"repeat", fresh}},
+           s.cookie);
+  ASSERT_EQ(changed.status, 303) << changed.body;
+  EXPECT_EQ(changed.Header("Location"), "/organise/account?changed=1");
+  const std::string cookie = CookieOf(changed, "convene_session");
+  ASSERT_FALSE(cookie.empty()) << "this browser stays logged in";
+  EXPECT_TRUE(Get("/organise/account?changed=1", cookie).Has("Password changed."));
+  EXPECT_EQ(Get("/organise", s.cookie).status, 303) << "the old session ended";
+  EXPECT_EQ(Get("/organise", elsewhere.cookie).status, 303) << "so did the other browser's";
+  EXPECT_EQ(Get("/organise", cookie).status, 200);
+  EXPECT_TRUE(Login(kDemoOrganiser, kPassword).cookie.empty()) << "the old password is gone";
+  EXPECT_FALSE(Login(kDemoOrganiser, fresh).cookie.empty());
+  EXPECT_NE(Snapshot(), before);
 }
 
 TEST_F(PagesTest, GroupsAreCreatedFromTheDashboard) {
