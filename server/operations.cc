@@ -330,19 +330,11 @@ Status ApplyMemberFields(const MemberPatch& in, Member* m, bool create) {
   return Status::Ok();
 }
 
-bool SameEmail(const std::string& a, const std::string& b) {
-  // Emails compare without case (the column is COLLATE NOCASE too).
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // 409 when a current member other than `self` already has `email`.
 Status CheckEmailFree(st::Tx& tx, Id group_id, const std::string& email, Id self) {
   ASSIGN_OR_RETURN(auto existing, st::ListMembers(tx, group_id));
   for (const Member& other : existing) {
-    if (other.id != self && SameEmail(other.email, email))
+    if (other.id != self && LowerAscii(other.email) == LowerAscii(email))
       return Status(Code::kConflict,
                     email + " is already a member (id " + std::to_string(other.id) + ")", "email",
                     "member_exists");
