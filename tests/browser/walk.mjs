@@ -9,7 +9,8 @@
 // Two people, two browsers: each has its own new, empty user-data-dir. The organiser works on a
 // desktop-sized window, the member on a phone-sized one; every step leaves a screenshot in
 // $ARTIFACTS (and the organiser's pages also at phone size). Every wait is bounded; any Content
-// Security Policy report in the console fails the walk.
+// Security Policy report in the console fails the walk, and so does any WCAG 2.1 A/AA violation
+// axe-core finds on a photographed page.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,7 +70,34 @@ async function person(viewport) {
   return { context, page };
 }
 
+// Accessibility (WCAG 2.1 A and AA rules of axe-core, Deque's engine, from npm) on every page the
+// walk photographs. Evaluated through the DevTools protocol, which the pages' CSP (no script)
+// does not govern, so the walk still proves the pages themselves need none.
+const AXE = readFileSync(new URL('../node/node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+const axeSeen = new Set();
+let axePages = 0;
+let axeViolations = 0;
+async function axeRun(page) {
+  await page.evaluate(AXE);
+  return page.evaluate(() => globalThis.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  }));
+}
+async function accessible(page, name) {
+  const result = await axeRun(page);
+  axePages++;
+  axeViolations += result.violations.length;
+  for (const v of result.violations) {
+    const key = `${v.id} ${new URL(page.url()).pathname.replace(/[A-Za-z0-9_-]{43}/g, '{token}')}`;
+    if (axeSeen.has(key)) continue;
+    axeSeen.add(key);
+    check(false, `accessibility (${name}): ${v.id} [${v.impact}] ${v.help}: ` +
+      v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | '));
+  }
+}
+
 async function shot(page, name, alsoPhone = false) {
+  await accessible(page, name);
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true, timeout: 10_000 });
   if (alsoPhone) {
     const size = page.viewportSize();
@@ -122,6 +150,12 @@ try {
   await o.goto(`${BASE}/organise`);
   check(o.url().startsWith(`${BASE}/login`), 'organise redirects to the login page');
   await shot(o, '01-login', true);
+  // The accessibility check can fail: an unlabelled field added to the page is caught.
+  await o.evaluate(() => document.querySelector('form').insertAdjacentHTML('beforeend',
+    '<input id="axe-self-test" type="text">'));
+  const planted = await axeRun(o);
+  check(planted.violations.some((v) => v.id === 'label'), 'axe catches an unlabelled field');
+  await o.evaluate(() => document.getElementById('axe-self-test').remove());
   check(await styled(o), 'the inline style applies under the CSP');
   await o.getByLabel('Email').fill('secretary@example.org');
   await o.getByLabel('Password').fill(PASSWORD);
@@ -276,6 +310,14 @@ try {
   await o.waitForURL(/status=queued$/);
   await shot(o, '21-outbox-queued');
 
+  // The account page (password change) and a group's settings, checked like every other page.
+  await o.goto(`${BASE}/organise/account`);
+  check((await text(o)).includes('Change your password'), 'the account page opens');
+  await shot(o, '22-account');
+  await o.goto(`${BASE}/organise/groups/futures`);
+  await o.getByText('Group settings').click();
+  await shot(o, '23-group-settings');
+
   // ---- logout ----
   await o.getByRole('button', { name: /Log out/ }).click();
   await o.waitForURL(`${BASE}/login?out=1`);
@@ -289,5 +331,6 @@ try {
   for (const dir of profiles) rmSync(dir, { recursive: true, force: true });
   clearTimeout(watchdog);
 }
+console.log(`accessibility: ${axePages} page views checked, ${axeViolations} WCAG 2.1 A/AA violations`);
 console.log(`browser walk: ${checks - Math.min(checks, failures)} passed, ${failures} failed`);
 process.exit(failures === 0 ? 0 : 1);
