@@ -398,4 +398,20 @@ Message ComposeWelcome(const Welcome& raw, const ComposeEnv& env) {
   return m;
 }
 
+Message ComposePasswordReset(const PasswordReset& reset, const ComposeEnv& env) {
+  Message m;
+  m.from = Address{"convene", reset.organiser.email};
+  m.to = reset.organiser;
+  m.date = env.now;
+  m.message_id = env.message_id;
+  m.subject = "Set a new convene password";
+  std::string t = Greeting(reset.organiser.name);
+  t += "Someone (we hope you) asked for a new password for the convene organiser account " +
+       reset.organiser.email + ".\n\nTo choose one, open this link within " +
+       std::to_string(reset.valid_minutes) + " minutes; it works once:\n  " + reset.url + "\n";
+  t += "\nIf you did not ask, ignore this email: your password stays as it is.\n";
+  m.text = std::move(t);
+  return m;
+}
+
 }  // namespace convene::notify

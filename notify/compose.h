@@ -46,4 +46,12 @@ Message ComposeQuorumAtRisk(const ApologiesChange& change, const ComposeEnv& env
 // To a new member: the feed link, the member page and the apology link.
 Message ComposeWelcome(const Welcome& welcome, const ComposeEnv& env);
 
+// An organiser asked for a new password: the one-time link, and what to do if they did not ask.
+struct PasswordReset {
+  Address organiser;
+  std::string url;  // {base_url}/login/reset/{token}
+  int valid_minutes = 60;
+};
+Message ComposePasswordReset(const PasswordReset& reset, const ComposeEnv& env);
+
 }  // namespace convene::notify

@@ -358,4 +358,21 @@ Result<QueueCounts> QueueWelcome(Tx& tx, const Welcome& welcome, const NoticeOpt
   return counts;
 }
 
+Result<QueueCounts> QueuePasswordReset(Tx& tx, const PasswordReset& reset,
+                                       const NoticeOptions& options, int64_t now) {
+  QueueCounts counts;
+  ComposeEnv env{options.base_url, now,
+                 NewMessageId(RandomOf(options), DomainOf(reset.organiser.email))};
+  Message msg = ComposePasswordReset(reset, env);
+  std::optional<std::string> bytes = Serialize(msg, "password reset");
+  if (!bytes) {
+    ++counts.skipped;
+    return counts;
+  }
+  Draft d = MakeDraft(options, 0, 0, "password_reset", "");
+  d.due_at = now;
+  RETURN_IF_ERROR(Write(tx, d, msg, *bytes, std::nullopt, now, counts));
+  return counts;
+}
+
 }  // namespace convene::notify

@@ -24,6 +24,7 @@
 #include "calendar/status.h"
 #include "calendar/store/db.h"
 #include "notify/change.h"
+#include "notify/compose.h"
 #include "notify/outbox.h"
 
 namespace convene::notify {
@@ -83,6 +84,11 @@ Result<QueueCounts> QueueApologies(calendar::store::Tx& tx, const ApologiesChang
 // Welcomes a new member with their links; due at once.
 Result<QueueCounts> QueueWelcome(calendar::store::Tx& tx, const Welcome& welcome,
                                  const NoticeOptions& options, int64_t now);
+
+// The "forgot your password" link to an organiser; due at once. Kept out of every group's
+// outbox listing (group 0): it is the organiser's own business.
+Result<QueueCounts> QueuePasswordReset(calendar::store::Tx& tx, const PasswordReset& reset,
+                                       const NoticeOptions& options, int64_t now);
 
 // The JSON form of a snapshot kept in outbox rows (before_state / after_state).
 std::string SnapshotJson(const MeetingSnapshot& s);

@@ -50,6 +50,9 @@ void App::WireNotices(Clock clock, RandomSource random) {
   ops_->set_member_hook([ctx](calendar::store::Tx& tx, const calendar::Group& g,
                               const MemberCreated& m,
                               int64_t now) { return QueueMemberWelcome(tx, g, m, now, ctx); });
+  ops_->set_reset_hook([ctx](calendar::store::Tx& tx, const calendar::Organiser& o,
+                             const std::string& url,
+                             int64_t now) { return QueuePasswordReset(tx, o, url, now, ctx); });
   notify::Worker* worker = worker_.get();
   ops_->add_after_commit([worker] { worker->Wake(); });
 }

@@ -226,4 +226,12 @@ Status QueueMemberWelcome(st::Tx& tx, const Group& group, const MemberCreated& c
   return notify::QueueWelcome(tx, w, Options(ctx), now).status();
 }
 
+Status QueuePasswordReset(st::Tx& tx, const Organiser& organiser, const std::string& url,
+                          int64_t now, const NoticeContext& ctx) {
+  notify::PasswordReset r;
+  r.organiser = notify::Address{organiser.name, organiser.email};
+  r.url = url;
+  return notify::QueuePasswordReset(tx, r, Options(ctx), now).status();
+}
+
 }  // namespace convene::server

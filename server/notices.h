@@ -45,5 +45,8 @@ Result<notify::MeetingChangePlan> PlanChangeNotices(calendar::store::Tx& tx,
 // The MemberHook: the welcome with the member's feed and page links.
 Status QueueMemberWelcome(calendar::store::Tx& tx, const calendar::Group& group,
                           const MemberCreated& created, int64_t now, const NoticeContext& ctx);
+// The "forgot your password" link to the organiser.
+Status QueuePasswordReset(calendar::store::Tx& tx, const calendar::Organiser& organiser,
+                          const std::string& url, int64_t now, const NoticeContext& ctx);
 
 }  // namespace convene::server

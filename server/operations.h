@@ -148,6 +148,9 @@ using ChangeHook = std::function<Status(calendar::store::Tx&, const MeetingChang
 // Called inside AddMember's transaction with the member and its tokens (the welcome notice).
 using MemberHook = std::function<Status(calendar::store::Tx&, const calendar::Group&,
                                         const MemberCreated&, int64_t now)>;
+// Called inside RequestPasswordReset's transaction with the organiser and the one-time link.
+using ResetHook = std::function<Status(calendar::store::Tx&, const calendar::Organiser&,
+                                       const std::string& url, int64_t now)>;
 
 // ---- organiser sessions (operations_sessions.cc) ----
 struct LoginLimits {
@@ -233,6 +236,7 @@ class Operations {
 
   void set_change_hook(ChangeHook hook) { change_hook_ = std::move(hook); }
   void set_member_hook(MemberHook hook) { member_hook_ = std::move(hook); }
+  void set_reset_hook(ResetHook hook) { reset_hook_ = std::move(hook); }
   // Called after every committed write, in order of adding (wakes the mail worker, tells the
   // feed cache that data moved). Add before serving; not thread-safe against Commit.
   void add_after_commit(std::function<void()> f) { after_commit_.push_back(std::move(f)); }
@@ -265,6 +269,17 @@ class Operations {
   Result<calendar::Organiser> AuthenticateSession(const std::string& session_token);
   // Ends the session (idempotent).
   Status Logout(const std::string& session_token);
+  // "Forgot your password": when `email` is an organiser's, a one-time link (valid 1 hour,
+  // earlier ones withdrawn) goes to it through the reset hook. Always Ok, whether or not the
+  // account exists or the request was throttled (3 per email, 10 per client address in the
+  // login window), so the answer tells nothing about who has an account.
+  Status RequestPasswordReset(const std::string& email, const std::string& client_address);
+  // The organiser of a live reset link, or kNotFound "invalid_link" (GET: changes nothing).
+  Result<calendar::Organiser> PasswordResetLink(const std::string& token);
+  // Sets the new password through a live link, which then stops working; every session ends
+  // and a new one is returned for this browser.
+  Result<Session> ResetPassword(const std::string& token, const std::string& password,
+                                const std::string& client_address);
   // A logged-in organiser's new password: the current one is checked as a login is (failures
   // count towards the same throttle; a wrong one is kInvalidArgument on "current"), every
   // session ends, and a new one is returned for the browser that asked.
@@ -430,6 +445,7 @@ class Operations {
   std::string base_url_;
   ChangeHook change_hook_;
   MemberHook member_hook_;
+  ResetHook reset_hook_;
   std::vector<std::function<void()>> after_commit_;
   LoginLimits limits_;
   std::string link_key_;

@@ -12,6 +12,15 @@ namespace st = calendar::store;
 
 namespace {
 
+Status RevokeSessions(st::Tx& tx, Id organiser_id, int64_t now) {
+  return tx
+      .Prepare(
+          "UPDATE tokens SET revoked_at=?2 WHERE organiser_id=?1 AND kind='session' AND"
+          " revoked_at IS NULL")
+      .BindAll(organiser_id, now)
+      .Run();
+}
+
 // Argon2id (interactive) needs 64 MiB and ~0.1 s per check: at most two at once, so a burst of
 // logins cannot take the memory of every worker thread.
 std::counting_semaphore<2> g_password_checks(2);
@@ -58,11 +67,7 @@ Status Operations::SetPassword(const std::string& email_in, const std::string& p
   ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
   ASSIGN_OR_RETURN(Organiser o, st::EnsureOrganiser(tx, email, "", clock_()));
   RETURN_IF_ERROR(st::SetPasswordHash(tx, o.id, hash));
-  // A new password ends every open session.
-  RETURN_IF_ERROR(tx.Prepare("UPDATE tokens SET revoked_at=?2 WHERE organiser_id=?1 AND"
-                             " kind='session' AND revoked_at IS NULL")
-                      .BindAll(o.id, clock_())
-                      .Run());
+  RETURN_IF_ERROR(RevokeSessions(tx, o.id, clock_()));  // a new password ends every session
   return tx.Commit();
 }
 
@@ -141,6 +146,75 @@ Result<Session> Operations::ChangePassword(Id organiser, const std::string& curr
                : checked.status();
   RETURN_IF_ERROR(SetPassword(o.email, fresh));  // ends every session, the check's too
   return Login(o.email, fresh, client_address);
+}
+
+namespace {
+
+constexpr int64_t kResetSeconds = 3600;
+
+Status ResetLinkInvalid() {
+  return Status(Code::kNotFound,
+                "this password link does not work: it was used, replaced by a newer one, or is "
+                "over an hour old. Ask for a new one from the login page.",
+                "", "invalid_link");
+}
+
+}  // namespace
+
+Status Operations::RequestPasswordReset(const std::string& email_in,
+                                        const std::string& client_address) {
+  auto email = CleanEmail(email_in, "email");
+  if (!email.ok()) return email.status();  // a typo the person can see and fix
+  const int64_t now = clock_();
+  const int64_t since = now - limits_.window_seconds;
+  const std::string email_key = "reset-email:" + LowerAscii(*email);
+  const std::string addr_key = "reset-addr:" + client_address.substr(0, 64);
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  ASSIGN_OR_RETURN(int by_email, st::CountLoginFailures(tx, email_key, since));
+  ASSIGN_OR_RETURN(int by_addr, st::CountLoginFailures(tx, addr_key, since));
+  RETURN_IF_ERROR(st::RecordLoginFailure(tx, email_key, now, since));
+  RETURN_IF_ERROR(st::RecordLoginFailure(tx, addr_key, now, since));
+  ASSIGN_OR_RETURN(std::optional<Organiser> o, st::FindOrganiserByEmail(tx, *email));
+  if (o && reset_hook_ && by_email < 3 && by_addr < 10) {
+    RETURN_IF_ERROR(st::EndPasswordResets(tx, o->id, now));
+    const std::string token = NewSecret(random_);
+    RETURN_IF_ERROR(
+        st::InsertPasswordReset(tx, HashSecret(token), o->id, now, now + kResetSeconds));
+    RETURN_IF_ERROR(reset_hook_(tx, *o, base_url_ + "/login/reset/" + token, now));
+  }
+  return Commit(tx);
+}
+
+Result<Organiser> Operations::PasswordResetLink(const std::string& token) {
+  if (token.size() != 43) return ResetLinkInvalid();
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+  ASSIGN_OR_RETURN(std::optional<Id> id, st::FindPasswordReset(tx, HashSecret(token), clock_()));
+  if (!id) return ResetLinkInvalid();
+  return st::GetOrganiser(tx, *id);
+}
+
+Result<Session> Operations::ResetPassword(const std::string& token, const std::string& password,
+                                          const std::string& client_address) {
+  ASSIGN_OR_RETURN(Organiser o, PasswordResetLink(token));
+  RETURN_IF_ERROR(ValidatePassword(password));
+  std::string hash;
+  {
+    PasswordCheckSlot slot;
+    ASSIGN_OR_RETURN(hash, HashPassword(password));
+  }
+  {
+    // The link is checked again inside the write: of two tabs racing with one link, one wins.
+    const int64_t now = clock_();
+    ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+    ASSIGN_OR_RETURN(std::optional<Id> id, st::FindPasswordReset(tx, HashSecret(token), now));
+    if (!id || *id != o.id) return ResetLinkInvalid();
+    RETURN_IF_ERROR(st::SetPasswordHash(tx, o.id, hash));
+    RETURN_IF_ERROR(RevokeSessions(tx, o.id, now));
+    RETURN_IF_ERROR(st::EndPasswordResets(tx, o.id, now));
+    RETURN_IF_ERROR(st::ClearLoginFailures(tx, "email:" + LowerAscii(o.email)));
+    RETURN_IF_ERROR(Commit(tx));
+  }
+  return Login(o.email, password, client_address);
 }
 
 Result<Organiser> Operations::AuthenticateSession(const std::string& session_token) {

@@ -23,12 +23,16 @@ json Meetings(const std::vector<MeetingView>& views) {
 
 constexpr int64_t kLoginCookieSeconds = 3600;
 
+// The anonymous forms (login, forgot password) share the login cookie's nonce as their CSRF
+// secret: a new one when the browser has none.
+std::string LoginNonce(const httplib::Request& req) {
+  std::string nonce = CookieValue(req, kLoginCookie);
+  return nonce.size() == 43 ? nonce : NewSecret(SystemRandom());
+}
+
 void SendLogin(App& app, const httplib::Request& req, httplib::Response& res, int status,
                const std::string& next, const std::string& email, const Status* error) {
-  std::string nonce = CookieValue(req, kLoginCookie);
-  if (nonce.size() != 43) {
-    nonce = NewSecret(SystemRandom());
-  }
+  const std::string nonce = LoginNonce(req);
   json data = {{"csrf", app.ops().FormToken("login", nonce)},
                {"next", IsLocalPath(next) ? next : "/organise"},
                {"email", email},
@@ -115,6 +119,59 @@ void LoginSubmit(App& app, const httplib::Request& req, httplib::Response& res) 
   res.set_header("Set-Cookie", CookieHeader(kLoginCookie, "", 0, secure));
   const std::string next = form.Get("next");
   SeeOther(res, IsLocalPath(next) ? next : "/organise");
+}
+
+namespace {
+
+void SendForgot(App& app, const httplib::Request& req, httplib::Response& res, bool sent) {
+  const std::string nonce = LoginNonce(req);
+  SendPage(res, 200, "forgot.mustache", "Forgot your password?",
+           {{"csrf", app.ops().FormToken("forgot", nonce)}, {"sent", sent}}, Privacy::kPrivate);
+  res.set_header("Set-Cookie", CookieHeader(kLoginCookie, nonce, kLoginCookieSeconds,
+                                            app.config().secure_cookies()));
+}
+
+}  // namespace
+
+void ForgotForm(App& app, const httplib::Request& req, httplib::Response& res) {
+  SendForgot(app, req, res, false);
+}
+
+void ForgotSubmit(App& app, const httplib::Request& req, httplib::Response& res) {
+  Form form(req);
+  const std::string nonce = CookieValue(req, kLoginCookie);
+  if (nonce.size() != 43 || !SecretsEqual(form.Get("csrf"), app.ops().FormToken("forgot", nonce)))
+    return SendErrorPage(
+        res, Status(Code::kPermissionDenied, "the form had expired (or cookies are off)"),
+        "/login/forgot");
+  if (Status st = app.ops().RequestPasswordReset(form.Get("email"), req.remote_addr); !st.ok())
+    return SendErrorPage(res, st, "/login/forgot");
+  SendForgot(app, req, res, true);
+}
+
+void ResetForm(App& app, const httplib::Request& req, httplib::Response& res) {
+  const std::string token = req.matches[1];
+  auto o = app.ops().PasswordResetLink(token);
+  if (!o.ok()) return SendErrorPage(res, o.status(), "/login/forgot");
+  SendPage(res, 200, "reset.mustache", "Choose a new password",
+           {{"email", o->email}, {"token", token}, {"csrf", app.ops().FormToken("reset", token)}},
+           Privacy::kPrivate);
+}
+
+void ResetSubmit(App& app, const httplib::Request& req, httplib::Response& res) {
+  const std::string token = req.matches[1];
+  const std::string back = "/login/reset/" + token;
+  Form form(req);
+  if (!SecretsEqual(form.Get("csrf"), app.ops().FormToken("reset", token)))
+    return SendErrorPage(res, Status(Code::kPermissionDenied, "the form had expired"), back);
+  if (form.Get("password") != form.Get("repeat"))
+    return SendErrorPage(res, InvalidArgument("repeat", "the two passwords differ"), back);
+  auto session = app.ops().ResetPassword(token, form.Get("password"), req.remote_addr);
+  if (!session.ok()) return SendErrorPage(res, session.status(), back);
+  const bool secure = app.config().secure_cookies();
+  res.set_header("Set-Cookie", CookieHeader(kSessionCookie, session->token,
+                                            session->expires_at - app.ops().Now(), secure));
+  SeeOther(res, "/organise/account?changed=1");
 }
 
 void Logout(App& app, const httplib::Request& req, httplib::Response& res) {

@@ -28,6 +28,11 @@ void VenuePage(App&, const httplib::Request&, httplib::Response&);
 void LoginForm(App&, const httplib::Request&, httplib::Response&);
 void LoginSubmit(App&, const httplib::Request&, httplib::Response&);
 void Logout(App&, const httplib::Request&, httplib::Response&);
+// "Forgot your password": the email form, and the one-time link's new-password form.
+void ForgotForm(App&, const httplib::Request&, httplib::Response&);
+void ForgotSubmit(App&, const httplib::Request&, httplib::Response&);
+void ResetForm(App&, const httplib::Request&, httplib::Response&);
+void ResetSubmit(App&, const httplib::Request&, httplib::Response&);
 // The organiser of the request's session cookie, with the session's form token.
 Result<Viewer> SessionViewer(App& app, const httplib::Request& req);
 

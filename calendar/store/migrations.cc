@@ -183,6 +183,18 @@ CREATE INDEX outbox_meeting_kind ON outbox(meeting_id, kind);
       R"sql(
 ALTER TABLE members ADD COLUMN left_at INTEGER;
 )sql",
+      // 5: "forgot your password" links: SHA-256 of the emailed token, one hour to live, used
+      // once (used_at). Requests are throttled through login_failures ("reset-email:"/"reset-addr:").
+      R"sql(
+CREATE TABLE password_resets (
+  hash TEXT PRIMARY KEY,
+  organiser_id INTEGER NOT NULL REFERENCES organisers(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER
+);
+CREATE INDEX password_resets_organiser ON password_resets(organiser_id);
+)sql",
   };
   return kMigrations;
 }

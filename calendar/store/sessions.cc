@@ -20,6 +20,35 @@ Status ClearLoginFailures(Tx& tx, const std::string& key) {
   return tx.Prepare("DELETE FROM login_failures WHERE key=?1").BindAll(key).Run();
 }
 
+Status InsertPasswordReset(Tx& tx, const std::string& hash, Id organiser_id, int64_t now,
+                           int64_t expires_at) {
+  return tx
+      .Prepare(
+          "INSERT INTO password_resets(hash, organiser_id, created_at, expires_at)"
+          " VALUES (?1, ?2, ?3, ?4)")
+      .BindAll(hash, organiser_id, now, expires_at)
+      .Run();
+}
+
+Result<std::optional<Id>> FindPasswordReset(Tx& tx, const std::string& hash, int64_t now) {
+  Stmt s = tx.Prepare(
+      "SELECT organiser_id FROM password_resets WHERE hash=?1 AND used_at IS NULL"
+      " AND expires_at > ?2");
+  s.BindAll(hash, now);
+  if (!s.Step()) {
+    RETURN_IF_ERROR(s.status());
+    return std::optional<Id>();
+  }
+  return std::optional<Id>(s.Int(0));
+}
+
+Status EndPasswordResets(Tx& tx, Id organiser_id, int64_t now) {
+  return tx
+      .Prepare("UPDATE password_resets SET used_at=?2 WHERE organiser_id=?1 AND used_at IS NULL")
+      .BindAll(organiser_id, now)
+      .Run();
+}
+
 Result<int> CountMemberTokens(Tx& tx, Id member_id, const std::string& kind, int64_t now) {
   Stmt s = tx.Prepare(
       "SELECT count(*) FROM tokens WHERE member_id=?1 AND kind=?2 AND revoked_at IS NULL"

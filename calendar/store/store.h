@@ -60,6 +60,13 @@ Result<int> CountLoginFailures(Tx& tx, const std::string& key, int64_t since);
 // Records one failure and prunes every row older than `prune_before`.
 Status RecordLoginFailure(Tx& tx, const std::string& key, int64_t now, int64_t prune_before);
 Status ClearLoginFailures(Tx& tx, const std::string& key);
+// Password reset links (migration 5): stored by the SHA-256 of the emailed token.
+Status InsertPasswordReset(Tx& tx, const std::string& hash, Id organiser_id, int64_t now,
+                           int64_t expires_at);
+// The organiser of an unused, unexpired reset link, or nullopt.
+Result<std::optional<Id>> FindPasswordReset(Tx& tx, const std::string& hash, int64_t now);
+// Marks every open reset link of the organiser used (after a reset, or before a new link).
+Status EndPasswordResets(Tx& tx, Id organiser_id, int64_t now);
 // The live tokens of `kind` held by the member (the feed links a member page offers to replace).
 Result<int> CountMemberTokens(Tx& tx, Id member_id, const std::string& kind, int64_t now);
 
