@@ -157,6 +157,15 @@ try {
   check(planted.violations.some((v) => v.id === 'label'), 'axe catches an unlabelled field');
   await o.evaluate(() => document.getElementById('axe-self-test').remove());
   check(await styled(o), 'the inline style applies under the CSP');
+  // "Forgot your password?" answers the same whoever asks (nothing is sent for an unknown address).
+  await o.getByRole('link', { name: 'Forgot your password?' }).click();
+  await o.waitForURL(`${BASE}/login/forgot`);
+  await o.getByLabel('Email').fill('nobody@example.org');
+  await o.getByRole('button', { name: 'Send me a link' }).click();
+  check((await text(o)).includes('If an organiser account uses that address'), 'the forgot page answers');
+  await shot(o, '01-forgot');
+  await o.goto(`${BASE}/organise`);
+  await o.waitForURL(/\/login/);
   await o.getByLabel('Email').fill('secretary@example.org');
   await o.getByLabel('Password').fill(PASSWORD);
   await o.getByRole('button', { name: 'Log in' }).click();
