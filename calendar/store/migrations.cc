@@ -184,7 +184,8 @@ CREATE INDEX outbox_meeting_kind ON outbox(meeting_id, kind);
 ALTER TABLE members ADD COLUMN left_at INTEGER;
 )sql",
       // 5: "forgot your password" links: SHA-256 of the emailed token, one hour to live, used
-      // once (used_at). Requests are throttled through login_failures ("reset-email:"/"reset-addr:").
+      // once (used_at). Requests are throttled through login_failures
+      // ("reset-email:"/"reset-addr:").
       R"sql(
 CREATE TABLE password_resets (
   hash TEXT PRIMARY KEY,
