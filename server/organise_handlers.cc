@@ -241,7 +241,8 @@ void OrganiseGroup(App& app, const Viewer& viewer, const httplib::Request& req,
   const std::string slug = req.matches[1];
   auto g = app.ops().GetGroup(org, slug);
   if (!g.ok()) return SendErrorPage(res, g.status());
-  const bool all = Form(req).Get("all") == "1";
+  const Form form(req);
+  const bool all = form.Get("all") == "1";
   auto meetings =
       all ? app.ops().ListMeetings(org, slug, "", "") : app.ops().UpcomingMeetings(org, slug);
   if (!meetings.ok()) return SendErrorPage(res, meetings.status());
@@ -260,7 +261,7 @@ void OrganiseGroup(App& app, const Viewer& viewer, const httplib::Request& req,
   json data = {{"group", group},  {"meetings", Models(*meetings)},
                {"all", all},      {"members", members->size()},
                {"venues", vlist}, {"csrf", viewer.csrf}};
-  if (const std::string created = Form(req).Get("created"); !created.empty()) {
+  if (const std::string created = form.Get("created"); !created.empty()) {
     data["done"] = "Meetings created.";
     auto series = ParseId(created, "created");
     auto warnings = series.ok() ? app.ops().SeriesWarnings(org, *series)
@@ -270,8 +271,8 @@ void OrganiseGroup(App& app, const Viewer& viewer, const httplib::Request& req,
       for (const Warning& w : *warnings) list.push_back({{"message", w.message}});
     data["warnings"] = list;
   }
-  if (Form(req).Get("saved") != "") data["done"] = "Group settings saved.";
-  if (Form(req).Get("new") != "")
+  if (form.Get("saved") != "") data["done"] = "Group settings saved.";
+  if (form.Get("new") != "")
     data["done"] = "Group created. Next: add its members, then its meetings below.";
   SendPage(res, 200, "organise_group.mustache", g->name, data, Privacy::kPrivate, &viewer);
 }

@@ -35,13 +35,7 @@ class ApiTest : public convene::testing::ApiFixture {
         "/api/v1/groups",
         {{"slug", "futures"}, {"name", "Futures"}, {"timezone", "Europe/London"}, {"quorum", 2}});
     EXPECT_EQ(g->status, 201) << g->body;
-    auto s = Post("/api/v1/groups/futures/series",
-                  {{"title", "Futures meeting"},
-                   {"venue_id", venue_},
-                   {"start_time", "10:30"},
-                   {"duration_minutes", 150},
-                   {"rrule", "FREQ=MONTHLY;INTERVAL=2;BYDAY=3MO;COUNT=5"},
-                   {"first_date", "2010-03-01"}});
+    auto s = PostRuleSeries("futures", venue_);
     EXPECT_EQ(s->status, 201) << s->body;
     return Body(s);
   }

@@ -82,13 +82,7 @@ class FeedTest : public convene::testing::ApiFixture {
                    {{"slug", "futures"}, {"name", "Futures"}, {"timezone", "Europe/London"}})
                   ->status,
               201);
-    auto s = Post("/api/v1/groups/futures/series",
-                  {{"title", "Futures meeting"},
-                   {"venue_id", venue_},
-                   {"start_time", "10:30"},
-                   {"duration_minutes", 150},
-                   {"rrule", "FREQ=MONTHLY;INTERVAL=2;BYDAY=3MO;COUNT=5"},
-                   {"first_date", "2010-03-01"}});
+    auto s = PostRuleSeries("futures", venue_);
     ASSERT_EQ(s->status, 201) << s->body;
     const json created = Body(s);  // a named value: the loop below refers into it
     for (const json& m : created["meetings"]) meetings_.push_back(m["id"]);

@@ -45,6 +45,17 @@ class ApiFixture : public ::testing::Test {
   httplib::Result PatchMeeting(int64_t meeting, const nlohmann::json& body) {
     return PatchCurrent("/api/v1/meetings/" + std::to_string(meeting), body);
   }
+  // The scenario most suites start from: "every other third Monday" from March 2010, five times,
+  // 10:30 for 150 minutes at `venue`, in the group `slug` (Europe/London).
+  httplib::Result PostRuleSeries(const std::string& slug, int64_t venue) {
+    return Post("/api/v1/groups/" + slug + "/series",
+                {{"title", "Futures meeting"},
+                 {"venue_id", venue},
+                 {"start_time", "10:30"},
+                 {"duration_minutes", 150},
+                 {"rrule", "FREQ=MONTHLY;INTERVAL=2;BYDAY=3MO;COUNT=5"},
+                 {"first_date", "2010-03-01"}});
+  }
   static nlohmann::json Body(const httplib::Result& r) {
     return r ? nlohmann::json::parse(r->body, nullptr, false) : nlohmann::json();
   }
