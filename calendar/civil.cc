@@ -5,7 +5,10 @@
 #include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
 #include <mutex>
+#include <set>
+#include <sstream>
 
 #include "calendar/tz.h"
 
@@ -31,6 +34,40 @@ int ToInt(std::string_view s) {
 icaltimezone* Zone(const std::string& tz) {
   if (tz.empty() || tz.size() > 64) return nullptr;
   return icaltimezone_get_builtin_timezone(tz.c_str());
+}
+
+// The zone and link names of the tz database (tzdata.zi: "Z name ..." and "L target name"), or,
+// where a system lacks that file, the names of zone1970.tab and zone.tab. Files under the
+// zoneinfo folder that are no zone of the database are left out: "localtime" (the host's own
+// zone), "posixrules", "Factory", and the "right/" and "posix/" copies.
+std::set<std::string> LoadZoneNames() {
+  std::set<std::string> names{"UTC", "Etc/UTC"};
+  std::ifstream zi("/usr/share/zoneinfo/tzdata.zi");
+  std::string line;
+  bool any = false;
+  while (std::getline(zi, line)) {
+    std::istringstream in(line);
+    std::string kind, a, b;
+    in >> kind >> a >> b;
+    if (kind == "Z") names.insert(a), any = true;
+    if (kind == "L") names.insert(b), any = true;
+  }
+  if (!any) {
+    for (const char* tab : {"/usr/share/zoneinfo/zone1970.tab", "/usr/share/zoneinfo/zone.tab"}) {
+      std::ifstream f(tab);
+      while (std::getline(f, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        std::istringstream in(line);
+        std::string codes, coords, name;
+        in >> codes >> coords >> name;
+        if (!name.empty()) names.insert(name);
+      }
+    }
+  }
+  names.erase("Factory");
+  names.erase("posixrules");
+  names.erase("localtime");
+  return names;
 }
 
 }  // namespace
@@ -187,6 +224,8 @@ bool IsKnownZone(const std::string& tz) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-' ||
           c == '+'))
       return false;
+  static const std::set<std::string> names = LoadZoneNames();
+  if (names.count(tz) == 0) return false;
   std::lock_guard<std::mutex> lock(ZoneMutex());
   return Zone(tz) != nullptr;
 }

@@ -52,7 +52,8 @@ std::string FormatHttpDate(int64_t unix_seconds);     // Mon, 12 Jul 2010 09:30:
 // Parses an IMF-fixdate (and the two obsolete forms); -1 when it is not a date.
 int64_t ParseHttpDate(std::string_view s);
 
-// True when `tz` names a zone in the system's IANA database (e.g. "Europe/London").
+// True when `tz` is a zone or link name of the IANA tz database (e.g. "Europe/London", "UTC") that
+// the system can load; not "localtime", "posixrules", "Factory" or "right/..." (issue 8).
 bool IsKnownZone(const std::string& tz);
 
 // UTC offset in seconds east of Greenwich at the given instant.

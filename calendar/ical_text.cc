@@ -91,8 +91,13 @@ std::string CleanText(std::string_view s) {
       if (i < s.size() && s[i] == '\n') ++i;
     } else if (cp == '\n' || cp == '\t') {
       out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x20 || cp == 0x7F) {
-      // Dropped: no control character is allowed in a TEXT value.
+    } else if (cp == 0x85 || cp == 0x2028 || cp == 0x2029) {
+      // NEL and the Unicode separators end lines for some readers: keep them as the escaped
+      // line break they stand for, never raw (issue 8; input refuses them in one-line fields).
+      out.push_back('\n');
+    } else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) ||
+               (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) {
+      // Dropped: no control character or bidi override is allowed in a TEXT value.
     } else {
       AppendUtf8(cp, &out);
     }

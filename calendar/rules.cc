@@ -1,6 +1,8 @@
 #include "calendar/rules.h"
 
 #include <cctype>
+#include <cstdint>
+#include <cstdio>
 
 namespace convene::calendar {
 
@@ -33,40 +35,69 @@ size_t CodePoints(const std::string& s) {
 }
 }  // namespace
 
+namespace {
+
+// Decodes the UTF-8 sequence at s[i] (already checked by IsValidUtf8); returns its length.
+size_t NextCodePoint(const std::string& s, size_t i, uint32_t* cp) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  const size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
+  uint32_t v = len == 1 ? c : c & (0x7f >> len);
+  for (size_t k = 1; k < len; ++k) v = (v << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
+  *cp = v;
+  return len;
+}
+
+// Characters that change how text around them is read without being seen (issue 8): C0 and C1
+// controls (NEL, U+0085, ends a line for some readers), DEL, the bidirectional embeddings,
+// overrides and isolates (U+202A..U+202E, U+2066..U+2069: "Trojan Source" reordering), and the
+// invisible U+200B, U+2060 and U+FEFF. Joiners (U+200C/U+200D) and the marks U+200E/U+200F stay:
+// Persian, Indic scripts, emoji and right-to-left names need them.
+bool Invisible(uint32_t cp) {
+  return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200b || cp == 0x2060 || cp == 0xfeff;
+}
+
+std::string CodePointName(uint32_t cp) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "U+%04X", cp);
+  return buf;
+}
+
+}  // namespace
+
 Result<std::string> CleanText(const std::string& value, const std::string& field, size_t max_len,
                               bool required, bool multiline) {
   if (!IsValidUtf8(value)) return InvalidArgument(field, field + " must be valid UTF-8 text");
   std::string out;
   out.reserve(value.size());
-  for (size_t i = 0; i < value.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(value[i]);
-    if (multiline && c == '\r') {
-      if (i + 1 < value.size() && value[i + 1] == '\n') continue;
+  size_t chars = 0;
+  for (size_t i = 0; i < value.size();) {
+    uint32_t cp = 0;
+    const size_t len = NextCodePoint(value, i, &cp);
+    ++chars;
+    if (multiline && (cp == '\r' || cp == '\n' || cp == 0x2028 || cp == 0x2029)) {
+      // Every kind of line break becomes LF; CRLF is one break.
+      if (cp == '\r' && i + 1 < value.size() && value[i + 1] == '\n') ++i;
       out += '\n';
+      i += len;
       continue;
     }
-    if (c < 0x20 || c == 0x7f) {
-      if (multiline && (c == '\n' || c == '\t')) {
-        out += static_cast<char>(c);
-        continue;
-      }
-      return InvalidArgument(field, field + " must not contain line breaks or control characters");
+    if (multiline && cp == '\t') {  // pasted text: a tab is a space
+      out += ' ';
+      i += len;
+      continue;
     }
-    // U+2028/U+2029 break lines in some readers: refuse them as we refuse CR/LF.
-    if (c == 0xe2 && i + 2 < value.size() && static_cast<unsigned char>(value[i + 1]) == 0x80 &&
-        (static_cast<unsigned char>(value[i + 2]) == 0xa8 ||
-         static_cast<unsigned char>(value[i + 2]) == 0xa9)) {
-      if (multiline) {
-        out += '\n';
-        i += 2;
-        continue;
-      }
-      return InvalidArgument(field, field + " must not contain line separators");
-    }
-    out += static_cast<char>(c);
+    if (cp == '\r' || cp == '\n' || cp == 0x2028 || cp == 0x2029)
+      return InvalidArgument(field, field + " must be one line (it holds a line break)");
+    if (Invisible(cp))
+      return InvalidArgument(field, field + " holds an invisible or control character (" +
+                                        CodePointName(cp) + ", character " + std::to_string(chars) +
+                                        "): remove it");
+    out.append(value, i, len);
+    i += len;
   }
-  size_t b = out.find_first_not_of(" \t\n");
-  size_t e = out.find_last_not_of(" \t\n");
+  size_t b = out.find_first_not_of(" \n");
+  size_t e = out.find_last_not_of(" \n");
   out = b == std::string::npos ? std::string() : out.substr(b, e - b + 1);
   if (required && out.empty()) return InvalidArgument(field, field + " is required");
   if (CodePoints(out) > max_len)

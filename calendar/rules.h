@@ -13,8 +13,10 @@
 
 namespace convene::calendar {
 
-// Text typed by people: trimmed, 1..max_len characters of valid UTF-8, no control characters
-// (CR/LF and TAB included) unless `multiline` (then CR/LF/TAB are allowed; CRLF becomes LF).
+// Text typed by people: trimmed, 1..max_len characters of valid UTF-8. Refused (naming `field`
+// and the character): C0/C1 controls (TAB, NEL included), DEL, bidi embeddings, overrides and
+// isolates, U+200B/U+2060/U+FEFF, and, unless `multiline`, line breaks (CR, LF, U+2028/2029).
+// A multi-line value keeps its line breaks as LF (CRLF is one) and its tabs as spaces.
 Result<std::string> CleanText(const std::string& value, const std::string& field, size_t max_len,
                               bool required, bool multiline = false);
 // ASCII letters lower-cased, everything else kept: how email addresses are compared and keyed

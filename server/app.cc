@@ -11,8 +11,23 @@
 
 namespace convene::server {
 
+namespace {
+
+ListenerOptions ListenerOptionsFrom(const Config& c) {
+  ListenerOptions o;
+  o.threads = static_cast<size_t>(c.threads);
+  o.head_timeout = std::chrono::seconds(c.request_head_timeout_s);
+  o.idle_timeout = std::chrono::seconds(c.keep_alive_timeout_s);
+  o.body_timeout = std::chrono::seconds(c.request_body_timeout_s);
+  o.write_timeout = std::chrono::seconds(c.write_timeout_s);
+  o.keep_alive_max_count = static_cast<size_t>(c.keep_alive_max_count);
+  return o;
+}
+
+}  // namespace
+
 App::App(Config config, std::unique_ptr<calendar::store::Db> db, Clock clock, RandomSource random)
-    : config_(std::move(config)), db_(std::move(db)) {
+    : config_(std::move(config)), db_(std::move(db)), http_(ListenerOptionsFrom(config_)) {
   ops_ = std::make_unique<Operations>(*db_, clock, random, config_.base_url);
   WireNotices(std::move(clock), std::move(random));
 }
@@ -93,15 +108,7 @@ Result<std::unique_ptr<App>> App::Create(Config config, Clock clock, RandomSourc
   limits.window_seconds = c.login_window_seconds;
   limits.session_seconds = int64_t{c.session_hours} * 3600;
   app->ops_->set_login_limits(limits);
-  const int threads = c.threads;
-  app->http_.new_task_queue = [threads] {
-    return new httplib::ThreadPool(static_cast<size_t>(threads));
-  };
   app->http_.set_tcp_nodelay(true);  // else small responses wait ~40 ms for a delayed ACK
-  app->http_.set_keep_alive_max_count(static_cast<size_t>(c.keep_alive_max_count));
-  app->http_.set_keep_alive_timeout(c.keep_alive_timeout_s);
-  app->http_.set_read_timeout(c.read_timeout_s, 0);
-  app->http_.set_write_timeout(c.write_timeout_s, 0);
   InstallGuards(app->http_, c);
   RegisterRoutes(*app);
   return app;
@@ -162,8 +169,6 @@ bool App::Run() {
   return http_.listen_after_bind();
 }
 
-void App::Stop() {
-  if (http_.is_running()) http_.stop();
-}
+void App::Stop() { http_.Stop(); }
 
 }  // namespace convene::server

@@ -19,6 +19,7 @@
 #include "notify/mailer.h"
 #include "notify/worker.h"
 #include "server/config.h"
+#include "server/http/listener.h"
 #include "server/operations.h"
 
 namespace convene::server {
@@ -40,7 +41,7 @@ class App {
   calendar::store::Db& db() { return *db_; }
   Operations& ops() { return *ops_; }
   notify::Worker& mail_worker() { return *worker_; }
-  httplib::Server& http() { return http_; }
+  HttpServer& http() { return http_; }
 
  private:
   App(Config config, std::unique_ptr<calendar::store::Db> db, Clock clock, RandomSource random);
@@ -62,7 +63,7 @@ class App {
   std::condition_variable maintenance_cv_;
   bool stopping_ = false;
   std::unique_ptr<Operations> ops_;
-  httplib::Server http_;
+  HttpServer http_;
   int port_ = 0;
 };
 

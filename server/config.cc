@@ -1,6 +1,8 @@
 #include "server/config.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
 
 #include <filesystem>
 
@@ -23,6 +25,32 @@ int Config::listen_port() const {
   } catch (...) {
     return -1;
   }
+}
+
+bool IsIpLiteral(const std::string& s) {
+  unsigned char buf[sizeof(in6_addr)];
+  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+std::vector<std::string> Config::trusted_proxy_list() const {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i <= trusted_proxies.size()) {
+    size_t j = trusted_proxies.find(',', i);
+    if (j == std::string::npos) j = trusted_proxies.size();
+    std::string item = trusted_proxies.substr(i, j - i);
+    const size_t b = item.find_first_not_of(" ");
+    const size_t e = item.find_last_not_of(" ");
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+    i = j + 1;
+  }
+  return out;
+}
+
+bool Config::listens_beyond_loopback() const {
+  const std::string host = listen_host();
+  if (host == "localhost" || host == "::1" || host == "[::1]") return false;
+  return host.rfind("127.", 0) != 0;
 }
 
 std::string Config::spool_dir() const {
@@ -66,6 +94,16 @@ Status Config::Validate() const {
     return InvalidArgument("notice-delay", "--notice-delay must be 0 to 86400 seconds");
   if (threads < 2 || threads > 1024)
     return InvalidArgument("threads", "--threads must be 2 to 1024");
+  for (auto [value, name] : {std::pair{request_head_timeout_s, "request-head-timeout"},
+                             {request_body_timeout_s, "request-body-timeout"}}) {
+    if (value < 1 || value > 600)
+      return InvalidArgument(name, std::string("--") + name + " must be 1 to 600 seconds");
+  }
+  for (const std::string& proxy : trusted_proxy_list()) {
+    if (!IsIpLiteral(proxy))
+      return InvalidArgument("trusted-proxy", "--trusted-proxy must list IP addresses (got '" +
+                                                  proxy.substr(0, 64) + "')");
+  }
   return Status::Ok();
 }
 
@@ -78,11 +116,14 @@ std::string Config::Describe() const {
     mail = mail.substr(0, scheme + 3) + "***" + mail.substr(at);
   return fmt::format(
       "db={} listen={} base_url={} mail={} notice_delay={}s threads={} keep_alive={}x{}s "
-      "timeouts={}s/{}s max_body={}B feed_refresh={}min mail_retry={}..{}s mail_lifetime={}s "
+      "trusted_proxies={} head/body/write timeouts={}s/{}s/{}s max_body={}B feed_refresh={}min "
+      "mail_retry={}..{}s mail_lifetime={}s "
       "relay_pause={}..{}s mail_lease={}s",
       db, listen, base_url, mail, notice_delay, threads, keep_alive_max_count, keep_alive_timeout_s,
-      read_timeout_s, write_timeout_s, max_body_bytes, feed_refresh_minutes, mail_first_retry,
-      mail_max_retry, mail_lifetime, mail_relay_pause, mail_relay_pause_max, mail_lease);
+      trusted_proxies.empty() ? "none" : trusted_proxies, request_head_timeout_s,
+      request_body_timeout_s, write_timeout_s, max_body_bytes, feed_refresh_minutes,
+      mail_first_retry, mail_max_retry, mail_lifetime, mail_relay_pause, mail_relay_pause_max,
+      mail_lease);
 }
 
 }  // namespace convene::server

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "calendar/status.h"
 
@@ -15,8 +16,14 @@ struct Config {
   // SQLite database file; created and migrated when missing.
   std::string db = "data/convene.db";
   // HOST:PORT to listen on. Loopback by default: put nginx in front of anything public
-  // (deploy/nginx/), since cpp-httplib 0.11.4 has no whole-request deadline.
+  // (deploy/nginx/: TLS, per-client connection and rate limits). Listening elsewhere without
+  // --trusted-proxy logs a warning at start.
   std::string listen = "127.0.0.1:8080";
+  // Addresses of the reverse proxies whose X-Real-IP header names the client (comma-separated
+  // IP literals, e.g. "127.0.0.1" for deploy/nginx on the same host). A request from any other
+  // peer is taken to come from its TCP peer address, whatever its headers say. The client
+  // address keys the login throttle, so without this every visitor behind nginx shares one.
+  std::string trusted_proxies;
   // Public origin used in links, feed URLs and emails (no trailing slash).
   std::string base_url = "http://127.0.0.1:8080";
   // Mail: an smtp:// or smtps:// URL, or empty to write .eml files into `spool`.
@@ -51,8 +58,16 @@ struct Config {
   // or a script, and a short idle timeout so idle connections give their thread back quickly.
   int keep_alive_max_count = 100;
   int keep_alive_timeout_s = 2;
-  // Socket read/write timeouts (a slow client holds a thread at most this long per read).
-  int read_timeout_s = 5;
+  // Request deadlines (server/http/listener.h). A connection waits between requests without a
+  // thread; its request head (request line and headers) must be complete within
+  // request_head_timeout_s of the server starting to wait for it, else 408 and close, so slow
+  // clients ("slowloris") cost a file descriptor each, not a thread. The body must then arrive
+  // within request_body_timeout_s (1 MiB at 100 KiB/s). keep_alive_timeout_s above closes a
+  // connection that sends nothing.
+  int request_head_timeout_s = 10;
+  int request_body_timeout_s = 10;
+  // Socket write timeout: a response write that makes no progress for this long ends the
+  // connection.
   int write_timeout_s = 5;
   // Largest request body accepted (413 above). Chunked bodies are refused with 411.
   size_t max_body_bytes = 1 << 20;
@@ -69,6 +84,9 @@ struct Config {
   // Cookie `Secure` flag: on when base_url is https.
   bool secure_cookies() const { return base_url.rfind("https://", 0) == 0; }
 
+  std::vector<std::string> trusted_proxy_list() const;
+  // False for 127.0.0.0/8, ::1 and localhost.
+  bool listens_beyond_loopback() const;
   std::string listen_host() const;
   int listen_port() const;
   // The spool folder actually used.
@@ -79,5 +97,8 @@ struct Config {
   // from the environment and are never part of Config; the URL's userinfo is masked).
   std::string Describe() const;
 };
+
+// An IPv4 or IPv6 address literal (no port, no brackets).
+bool IsIpLiteral(const std::string& s);
 
 }  // namespace convene::server

@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
+#include "server/http/listener.h"
 #include "server/pages.h"
 
 namespace convene::server {
@@ -83,6 +85,19 @@ std::string BearerToken(const httplib::Request& req) {
   return {};
 }
 
+std::string ClientAddress(const httplib::Request& req, const Config& config) {
+  if (config.trusted_proxies.empty()) return req.remote_addr;
+  const auto trusted = config.trusted_proxy_list();
+  if (std::find(trusted.begin(), trusted.end(), req.remote_addr) == trusted.end())
+    return req.remote_addr;
+  // The proxy sets X-Real-IP itself (deploy/nginx: proxy_set_header replaces what a client sent).
+  if (req.get_header_value_count("X-Real-IP") == 1) {
+    std::string ip = req.get_header_value("X-Real-IP");
+    if (IsIpLiteral(ip)) return ip;
+  }
+  return req.remote_addr;
+}
+
 namespace {
 
 thread_local std::chrono::steady_clock::time_point t_request_start;
@@ -112,6 +127,13 @@ void InstallGuards(httplib::Server& server, const Config& config) {
       Refuse(req, res,
              Status(Code::kInvalidArgument, "send the body with Content-Length, not chunked"));
       res.status = 411;
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // Two Content-Length headers: which one frames the body is ambiguous, the ground of request
+    // smuggling (RFC 9112 6.3 says 400 and close; the listener closes after any unread body).
+    if (req.get_header_value_count("Content-Length") > 1) {
+      res.set_header("Connection", "close");
+      Refuse(req, res, InvalidArgument("Content-Length", "send one Content-Length header"));
       return httplib::Server::HandlerResponse::Handled;
     }
     if (req.has_header("Content-Length")) {
@@ -182,6 +204,9 @@ void InstallGuards(httplib::Server& server, const Config& config) {
       }));
 
   server.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    // The listener closes the connection after a response that left some of the declared body
+    // unread (request smuggling, issue 8): say so.
+    if (HttpServer::WillCloseAfterResponse()) res.set_header("Connection", "close");
     res.set_header("X-Content-Type-Options", "nosniff");
     if (!res.has_header("Content-Security-Policy"))
       res.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");

@@ -28,6 +28,11 @@ void SendJson(httplib::Response& res, int status, const nlohmann::json& body);
 // plain 404/405 pages, security headers, and one access-log line per request.
 void InstallGuards(httplib::Server& server, const Config& config);
 
+// The client's address: the TCP peer, or, when the peer is one of config.trusted_proxies, the
+// X-Real-IP it set. Never a header from anyone else (cf. CVE-2025-66570: a client's own
+// REMOTE_ADDR header).
+std::string ClientAddress(const httplib::Request& req, const Config& config);
+
 // The path with every capability token (a segment of 20+ base64url characters) replaced by
 // "<token>", so logs never hold a secret.
 std::string RedactPath(const std::string& path);

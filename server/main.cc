@@ -10,6 +10,7 @@
 // Bad options or an unusable database: one line on stderr and exit status 2 (usage) or 1.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <toml++/toml.h>
 
 #include <CLI/CLI.hpp>
@@ -85,12 +86,28 @@ Status ApplyConfigFile(CLI::App* serve, const std::string& path) {
   return Status::Ok();
 }
 
+// Connections waiting between requests cost a file descriptor each (server/http/listener.h):
+// take the hard limit rather than the usual soft 1024.
+void RaiseFileLimit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
 int Serve(Config config) {
   if (Status st = EnsureParent(config.db); !st.ok()) return Fail(st.message());
   auto app = App::Create(config);
   if (!app.ok()) return Fail(app.status().message());
   if (Status st = (*app)->Bind(); !st.ok()) return Fail(st.message());
   spdlog::info("convene {} starting: {}", "0.1.0", (*app)->config().Describe());
+  if (config.listens_beyond_loopback() && config.trusted_proxies.empty())
+    spdlog::warn(
+        "listening on {} beyond loopback with no --trusted-proxy: put nginx in front "
+        "(deploy/nginx/) for TLS and per-client limits; every client is keyed by its TCP address",
+        config.listen);
+  RaiseFileLimit();
 
   // Stop cleanly on SIGINT/SIGTERM: a dedicated thread waits for them.
   sigset_t set;
@@ -156,7 +173,7 @@ int main(int argc, char** argv) {
     int* value;
     const char* env;
     const char* help;
-  } mail_options[] = {
+  } int_options[] = {
       {"--mail-first-retry", &config.mail_first_retry, "CONVENE_MAIL_FIRST_RETRY",
        "seconds before the first retry of a deferred notice (then doubling)"},
       {"--mail-max-retry", &config.mail_max_retry, "CONVENE_MAIL_MAX_RETRY",
@@ -169,9 +186,17 @@ int main(int argc, char** argv) {
        "longest relay pause, seconds"},
       {"--mail-lease", &config.mail_lease, "CONVENE_MAIL_LEASE",
        "seconds a notice being sent stays reserved (a crash mid-send frees it after this)"},
+      {"--request-head-timeout", &config.request_head_timeout_s, "CONVENE_REQUEST_HEAD_TIMEOUT",
+       "seconds a client has to send a request's headers (else 408)"},
+      {"--request-body-timeout", &config.request_body_timeout_s, "CONVENE_REQUEST_BODY_TIMEOUT",
+       "seconds a client has to send a request's body"},
   };
-  for (const auto& o : mail_options) serve->add_option(o.flag, *o.value, o.help)->envname(o.env);
+  for (const auto& o : int_options) serve->add_option(o.flag, *o.value, o.help)->envname(o.env);
   serve->add_option("--threads", config.threads, "HTTP worker threads")->envname("CONVENE_THREADS");
+  serve
+      ->add_option("--trusted-proxy", config.trusted_proxies,
+                   "comma-separated addresses of reverse proxies whose X-Real-IP names the client")
+      ->envname("CONVENE_TRUSTED_PROXY");
   serve
       ->add_option("--feed-refresh-minutes", config.feed_refresh_minutes,
                    "REFRESH-INTERVAL of feeds")

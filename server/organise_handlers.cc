@@ -5,6 +5,7 @@
 #include <map>
 
 #include "server/api_handlers.h"
+#include "server/http_util.h"
 #include "server/organise_forms.h"
 #include "server/page_handlers.h"
 
@@ -119,7 +120,7 @@ void ChangePassword(App& app, const Viewer& viewer, const httplib::Request& req,
   if (f.Get("password") != f.Get("repeat"))
     return SendErrorPage(res, InvalidArgument("repeat", "the two new passwords differ"), back);
   auto session = app.ops().ChangePassword(viewer.organiser.id, f.Get("current"), f.Get("password"),
-                                          req.remote_addr);
+                                          ClientAddress(req, app.config()));
   if (!session.ok()) return SendErrorPage(res, session.status(), back);
   res.set_header("Set-Cookie",
                  CookieHeader(kSessionCookie, session->token, session->expires_at - app.ops().Now(),

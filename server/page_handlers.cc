@@ -2,6 +2,7 @@
 #include "server/page_handlers.h"
 
 #include "server/api_handlers.h"
+#include "server/http_util.h"
 
 namespace convene::server::pages {
 
@@ -103,7 +104,8 @@ void LoginSubmit(App& app, const httplib::Request& req, httplib::Response& res) 
     return SendErrorPage(
         res, Status(Code::kPermissionDenied, "the login form had expired (or cookies are off)"),
         "/login");
-  auto session = app.ops().Login(form.Get("email"), form.Get("password"), req.remote_addr);
+  auto session =
+      app.ops().Login(form.Get("email"), form.Get("password"), ClientAddress(req, app.config()));
   if (!session.ok()) {
     if (session.status().code() == Code::kUnauthenticated)
       return SendLogin(app, req, res, 401, form.Get("next"), form.Get("email").substr(0, 254),
@@ -144,7 +146,9 @@ void ForgotSubmit(App& app, const httplib::Request& req, httplib::Response& res)
     return SendErrorPage(
         res, Status(Code::kPermissionDenied, "the form had expired (or cookies are off)"),
         "/login/forgot");
-  if (Status st = app.ops().RequestPasswordReset(form.Get("email"), req.remote_addr); !st.ok())
+  if (Status st =
+          app.ops().RequestPasswordReset(form.Get("email"), ClientAddress(req, app.config()));
+      !st.ok())
     return SendErrorPage(res, st, "/login/forgot");
   SendForgot(app, req, res, true);
 }
@@ -166,7 +170,8 @@ void ResetSubmit(App& app, const httplib::Request& req, httplib::Response& res) 
     return SendErrorPage(res, Status(Code::kPermissionDenied, "the form had expired"), back);
   if (form.Get("password") != form.Get("repeat"))
     return SendErrorPage(res, InvalidArgument("repeat", "the two passwords differ"), back);
-  auto session = app.ops().ResetPassword(token, form.Get("password"), req.remote_addr);
+  auto session =
+      app.ops().ResetPassword(token, form.Get("password"), ClientAddress(req, app.config()));
   if (!session.ok()) return SendErrorPage(res, session.status(), back);
   const bool secure = app.config().secure_cookies();
   res.set_header("Set-Cookie", CookieHeader(kSessionCookie, session->token,

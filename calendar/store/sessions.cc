@@ -20,6 +20,15 @@ Status ClearLoginFailures(Tx& tx, const std::string& key) {
   return tx.Prepare("DELETE FROM login_failures WHERE key=?1").BindAll(key).Run();
 }
 
+Status ForgetLoginFailure(Tx& tx, const std::string& key, int64_t at) {
+  return tx
+      .Prepare(
+          "DELETE FROM login_failures WHERE rowid = (SELECT rowid FROM login_failures"
+          " WHERE key=?1 AND at=?2 LIMIT 1)")
+      .BindAll(key, at)
+      .Run();
+}
+
 Status InsertPasswordReset(Tx& tx, const std::string& hash, Id organiser_id, int64_t now,
                            int64_t expires_at) {
   return tx

@@ -60,6 +60,8 @@ Result<int> CountLoginFailures(Tx& tx, const std::string& key, int64_t since);
 // Records one failure and prunes every row older than `prune_before`.
 Status RecordLoginFailure(Tx& tx, const std::string& key, int64_t now, int64_t prune_before);
 Status ClearLoginFailures(Tx& tx, const std::string& key);
+// Takes back one failure recorded under `key` at `at` (a login's reservation, when it succeeded).
+Status ForgetLoginFailure(Tx& tx, const std::string& key, int64_t at);
 // Password reset links (migration 5): stored by the SHA-256 of the emailed token.
 Status InsertPasswordReset(Tx& tx, const std::string& hash, Id organiser_id, int64_t now,
                            int64_t expires_at);

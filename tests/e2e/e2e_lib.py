@@ -1,6 +1,7 @@
 """Helpers shared by the end-to-end scripts that drive the real convene binary over loopback:
 a tally of checks, a free port, an HTTP call that never raises, and waiting for a server."""
 import json
+import os
 import socket
 import sys
 import time
@@ -75,3 +76,50 @@ def wait_up(url, seconds=10):
             return True
         time.sleep(0.1)
     return False
+
+
+def start_nginx(tmp, upstream_port, listen_port, repo, listen_host="127.0.0.1"):
+    """Starts nginx (daemon off) in front of convene on upstream_port, with the project's own
+    server block (deploy/nginx/convene-locations.conf) and the zones and upstream that
+    deploy/nginx/convene.conf declares, adapted only for ports and without TLS. Returns the
+    Popen, or raises with nginx -t's complaint."""
+    import subprocess
+    repo = os.path.abspath(repo)
+    conf = tmp + "/nginx.conf"
+    with open(conf, "w") as f:
+        f.write("""worker_processes 1;
+pid %(t)s/nginx.pid;
+error_log %(t)s/nginx.err;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path %(t)s/body;
+  proxy_temp_path %(t)s/proxy;
+  fastcgi_temp_path %(t)s/fcgi;
+  uwsgi_temp_path %(t)s/uwsgi;
+  scgi_temp_path %(t)s/scgi;
+  limit_req_zone $binary_remote_addr zone=convene_login:10m rate=10r/m;
+  limit_conn_zone $binary_remote_addr zone=convene_conn:10m;
+  upstream convene { server 127.0.0.1:%(c)d; keepalive 16; }
+  server {
+    listen %(h)s:%(n)d;
+    include %(r)s/deploy/nginx/convene-locations.conf;
+  }
+}
+""" % {"t": tmp, "c": upstream_port, "n": listen_port, "r": repo, "h": listen_host})
+    t = subprocess.run(["nginx", "-t", "-c", conf], capture_output=True, text=True)
+    if t.returncode != 0:
+        raise RuntimeError("nginx -t refused the config: " + t.stderr[-500:])
+    return subprocess.Popen(["nginx", "-c", conf, "-g", "daemon off;"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_all(procs, timeout=10):
+    """Terminates the processes, last started first; kills any that do not stop in time."""
+    import subprocess
+    for p in reversed(procs):
+        p.terminate()
+        try:
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()

@@ -11,7 +11,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import Tally, free_port, http, wait_up  # noqa: E402
+from e2e_lib import Tally, free_port, http, start_nginx, stop_all, wait_up  # noqa: E402
 
 BIN, REPO = sys.argv[1], os.path.abspath(sys.argv[2])
 check = Tally("nginx_front")
@@ -34,32 +34,7 @@ def main():
                                        "--base-url", "http://127.0.0.1:%d" % nport, "--spool", tmp + "/spool"],
                                       stdout=subprocess.DEVNULL, stderr=open(tmp + "/convene.log", "w")))
         check(wait_up("http://127.0.0.1:%d/healthz" % cport), "convene up")
-        conf = os.path.join(tmp, "nginx.conf")
-        with open(conf, "w") as f:
-            f.write("""worker_processes 1;
-pid %(t)s/nginx.pid;
-error_log %(t)s/nginx.err;
-events { worker_connections 512; }
-http {
-  access_log off;
-  client_body_temp_path %(t)s/body;
-  proxy_temp_path %(t)s/proxy;
-  fastcgi_temp_path %(t)s/fcgi;
-  uwsgi_temp_path %(t)s/uwsgi;
-  scgi_temp_path %(t)s/scgi;
-  limit_req_zone $binary_remote_addr zone=convene_login:10m rate=10r/m;
-  limit_conn_zone $binary_remote_addr zone=convene_conn:10m;
-  upstream convene { server 127.0.0.1:%(c)d; keepalive 16; }
-  server {
-    listen 127.0.0.1:%(n)d;
-    include %(r)s/deploy/nginx/convene-locations.conf;
-  }
-}
-""" % {"t": tmp, "c": cport, "n": nport, "r": REPO})
-        t = subprocess.run(["nginx", "-t", "-c", conf], capture_output=True, text=True)
-        check(t.returncode == 0, "nginx -t accepts the shared server block: " + t.stderr[-300:])
-        procs.append(subprocess.Popen(["nginx", "-c", conf, "-g", "daemon off;"],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        procs.append(start_nginx(tmp, cport, nport, REPO))
         front = "http://127.0.0.1:%d" % nport
         check(wait_up(front + "/healthz"), "nginx up")
 
@@ -95,12 +70,7 @@ http {
         check(st == 200 and took < 3.0, "probe answered while 40 slow clients wait (%.2fs)" % took)
         print("nginx_front: probe with 40 slow clients took %.3f s" % took)
     finally:
-        for p in reversed(procs):
-            p.terminate()
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_all(procs)
         subprocess.run(["rm", "-rf", tmp])
     return check.finish()
 

@@ -72,6 +72,13 @@ TEST(Zones, GapIsRefusedOverlapTakesTheFirstInstant) {
   EXPECT_FALSE(IsKnownZone("Mars/Olympus"));
   EXPECT_FALSE(IsKnownZone("../../etc/passwd"));
   EXPECT_TRUE(IsKnownZone("Europe/London"));
+  // Issue 8: files under zoneinfo that are no zone of the tz database.
+  for (const char* not_a_zone : {"localtime", "posixrules", "Factory", "right/UTC",
+                                 "posix/Europe/London", "right/Europe/London"})
+    EXPECT_FALSE(IsKnownZone(not_a_zone)) << not_a_zone;
+  for (const char* zone : {"UTC", "Etc/UTC", "Europe/Belfast", "America/Argentina/Buenos_Aires",
+                           "Asia/Kolkata", "Pacific/Chatham"})
+    EXPECT_TRUE(IsKnownZone(zone)) << zone;
 }
 
 TEST(HttpDate, FormatAndParse) {

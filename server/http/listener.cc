@@ -1,0 +1,525 @@
+#include "server/http/listener.h"
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace convene::server {
+
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+
+// The connection whose request this pool thread is serving (for WillCloseAfterResponse).
+thread_local const HttpServer::Connection* t_serving = nullptr;
+
+int MillisUntil(SteadyClock::time_point t) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(t - SteadyClock::now());
+  return left.count() <= 0 ? 0 : static_cast<int>(std::min<int64_t>(left.count(), 60'000));
+}
+
+bool PollFor(int fd, short events, int timeout_ms) {
+  pollfd p{fd, events, 0};
+  for (;;) {
+    const int n = ::poll(&p, 1, timeout_ms);
+    if (n < 0 && errno == EINTR) continue;
+    return n > 0;
+  }
+}
+
+void Address(int fd, bool peer, std::string& ip, int& port) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  const int rc = peer ? ::getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len)
+                      : ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  if (rc != 0) return;
+  char host[NI_MAXHOST], serv[NI_MAXSERV];
+  if (::getnameinfo(reinterpret_cast<sockaddr*>(&addr), len, host, sizeof host, serv, sizeof serv,
+                    NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+    ip = host;
+    port = std::atoi(serv);
+  }
+}
+
+// Best effort: a short fixed answer to a client we are about to drop.
+void SendFinal(int fd, std::string_view status_line) {
+  std::string msg(status_line);
+  msg += "\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+  [[maybe_unused]] ssize_t n = ::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+}  // namespace
+
+// ---- Connection -----------------------------------------------------------------------------
+
+struct HttpServer::Connection {
+  explicit Connection(int socket) : fd(socket) {
+    Address(fd, true, remote_ip, remote_port);
+    Address(fd, false, local_ip, local_port);
+  }
+  ~Connection() {
+    if (fd >= 0) ::close(fd);
+  }
+
+  int fd;
+  std::string remote_ip, local_ip;
+  int remote_port = 0, local_port = 0;
+
+  // Bytes received and not yet consumed: buf[pos, size()).
+  std::string buf;
+  size_t pos = 0;
+  size_t head_scan = 0;  // buf offset before which no head end was found
+  size_t requests = 0;
+
+  // While in the waiting room.
+  SteadyClock::time_point wait_start;
+  SteadyClock::time_point deadline;
+  bool lingering = false;  // closing: shut for writing, dropping what the client still sends
+
+  // The request being served.
+  SteadyClock::time_point read_deadline;
+  size_t consumed = 0;   // bytes of this request consumed so far
+  size_t head_len = 0;   // consumed when cpp-httplib finished the head
+  int64_t declared = 0;  // Content-Length (0 when absent)
+  bool must_close = false;
+
+  size_t buffered() const { return buf.size() - pos; }
+
+  void Compact() {
+    if (pos == buf.size()) {
+      buf.clear();
+      pos = head_scan = 0;
+    } else if (pos > 64 * 1024) {
+      buf.erase(0, pos);
+      head_scan -= std::min(head_scan, pos);
+      pos = 0;
+    }
+  }
+
+  // Drops the empty lines a client may send between requests (RFC 9112 2.2).
+  void SkipBlankLines() {
+    while (buffered() >= 2 && buf[pos] == '\r' && buf[pos + 1] == '\n') pos += 2;
+    while (buffered() >= 1 && buf[pos] == '\n') ++pos;
+    head_scan = std::max(head_scan, pos);
+  }
+
+  bool HeadComplete() {
+    SkipBlankLines();
+    if (buffered() < 4) return false;
+    const size_t from = std::max(pos, head_scan >= 3 ? head_scan - 3 : 0);
+    if (buf.find("\r\n\r\n", from) != std::string::npos) return true;
+    head_scan = buf.size();  // the next look starts where this one ended
+    return false;
+  }
+
+  // Non-blocking read of whatever has arrived. Returns false on end of stream or error.
+  bool ReadAvailable(size_t cap) {
+    for (;;) {
+      if (buffered() >= cap) return true;
+      const size_t old = buf.size();
+      buf.resize(old + kReadChunk);
+      const ssize_t n = ::recv(fd, buf.data() + old, kReadChunk, MSG_DONTWAIT);
+      buf.resize(old + (n > 0 ? static_cast<size_t>(n) : 0));
+      if (n > 0) continue;
+      if (n == 0) return false;
+      if (errno == EINTR) continue;
+      return errno == EAGAIN || errno == EWOULDBLOCK;
+    }
+  }
+
+  void StartRequest(SteadyClock::time_point body_deadline) {
+    read_deadline = body_deadline;
+    consumed = head_len = 0;
+    declared = 0;
+    must_close = false;
+  }
+
+  // Called by cpp-httplib once the head is parsed, before any handler runs.
+  void OnHead(const httplib::Request& req) {
+    head_len = consumed;
+    const size_t lengths = req.get_header_value_count("Content-Length");
+    if (req.has_header("Transfer-Encoding") || lengths > 1) must_close = true;
+    if (lengths == 1) {
+      const std::string v = req.get_header_value("Content-Length");
+      if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos)
+        must_close = true;
+      else
+        declared = std::stoll(v);
+    }
+  }
+
+  bool BodyUnread() const {
+    return must_close || static_cast<int64_t>(consumed - head_len) < declared;
+  }
+};
+
+// ---- Stream: cpp-httplib reads and writes a request through this ------------------------------
+
+class HttpServer::Stream : public httplib::Stream {
+ public:
+  Stream(Connection& c, std::chrono::milliseconds write_timeout)
+      : c_(c), write_timeout_ms_(static_cast<int>(write_timeout.count())) {}
+
+  bool is_readable() const override {
+    return c_.buffered() > 0 || PollFor(c_.fd, POLLIN, MillisUntil(c_.read_deadline));
+  }
+  bool is_writable() const override { return PollFor(c_.fd, POLLOUT, write_timeout_ms_); }
+
+  ssize_t read(char* ptr, size_t size) override {
+    if (c_.buffered() == 0) {
+      c_.Compact();
+      for (;;) {
+        if (!PollFor(c_.fd, POLLIN, MillisUntil(c_.read_deadline))) return -1;  // deadline
+        if (size >= kReadChunk) {
+          const ssize_t n = ::recv(c_.fd, ptr, size, MSG_DONTWAIT);
+          if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+          if (n > 0) c_.consumed += static_cast<size_t>(n);
+          return n;
+        }
+        if (!c_.ReadAvailable(kReadChunk) && c_.buffered() == 0) return 0;
+        if (c_.buffered() > 0) break;
+      }
+    }
+    const size_t n = std::min(size, c_.buffered());
+    std::memcpy(ptr, c_.buf.data() + c_.pos, n);
+    c_.pos += n;
+    c_.consumed += n;
+    return static_cast<ssize_t>(n);
+  }
+
+  ssize_t write(const char* ptr, size_t size) override {
+    size_t off = 0;
+    while (off < size) {
+      const ssize_t n = ::send(c_.fd, ptr + off, size - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        off += static_cast<size_t>(n);
+      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        if (!PollFor(c_.fd, POLLOUT, write_timeout_ms_)) return -1;
+      } else {
+        return -1;
+      }
+    }
+    return static_cast<ssize_t>(size);
+  }
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = c_.remote_ip;
+    port = c_.remote_port;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    ip = c_.local_ip;
+    port = c_.local_port;
+  }
+  socket_t socket() const override { return c_.fd; }
+
+ private:
+  Connection& c_;
+  int write_timeout_ms_;
+};
+
+// ---- Pool: cpp-httplib's thread pool, and the moment it goes away ------------------------------
+
+class HttpServer::Pool : public httplib::TaskQueue {
+ public:
+  Pool(HttpServer& owner, size_t threads) : owner_(owner), inner_(threads) {}
+  void enqueue(std::function<void()> fn) override { inner_.enqueue(std::move(fn)); }
+  void shutdown() override {
+    {
+      std::lock_guard<std::mutex> lock(owner_.pool_mu_);
+      owner_.pool_ = nullptr;
+    }
+    inner_.shutdown();
+  }
+
+ private:
+  HttpServer& owner_;
+  httplib::ThreadPool inner_;
+};
+
+// ---- WaitingRoom: connections between requests, on one epoll thread ---------------------------
+
+class HttpServer::WaitingRoom {
+ public:
+  explicit WaitingRoom(HttpServer& owner) : owner_(owner) {
+    epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
+    wake_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = wake_;
+    ::epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &ev);
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~WaitingRoom() {
+    Stop();
+    ::close(epoll_);
+    ::close(wake_);
+  }
+
+  // Takes a connection whose next head is not complete (or, lingering, one being closed).
+  void Park(std::unique_ptr<Connection> c) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopped_) return;  // closes it
+      incoming_.push_back(std::move(c));
+    }
+    Wake();
+  }
+
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopped_) return;
+      stopped_ = true;
+    }
+    Wake();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Wake() {
+    const uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(wake_, &one, sizeof one);
+  }
+
+  void Admit() {
+    std::vector<std::unique_ptr<Connection>> batch;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      batch.swap(incoming_);
+    }
+    for (auto& c : batch) {
+      if (held_.size() >= owner_.options_.max_waiting) DropOldest();
+      epoll_event ev{};
+      ev.events = EPOLLIN | EPOLLRDHUP;
+      ev.data.fd = c->fd;
+      if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, c->fd, &ev) != 0) continue;  // closes it
+      const int fd = c->fd;
+      held_[fd] = std::move(c);
+    }
+    owner_.waiting_count_ = held_.size();
+  }
+
+  void DropOldest() {
+    auto oldest = held_.end();
+    for (auto it = held_.begin(); it != held_.end(); ++it)
+      if (oldest == held_.end() || it->second->wait_start < oldest->second->wait_start) oldest = it;
+    if (oldest != held_.end()) Release(oldest);
+  }
+
+  std::unique_ptr<Connection> Release(
+      std::unordered_map<int, std::unique_ptr<Connection>>::iterator it) {
+    ::epoll_ctl(epoll_, EPOLL_CTL_DEL, it->first, nullptr);
+    std::unique_ptr<Connection> c = std::move(it->second);
+    held_.erase(it);
+    return c;
+  }
+
+  void OnReadable(int fd) {
+    auto it = held_.find(fd);
+    if (it == held_.end()) return;
+    Connection& c = *it->second;
+    if (c.lingering) {
+      char scratch[kReadChunk];
+      for (;;) {
+        const ssize_t n = ::recv(fd, scratch, sizeof scratch, MSG_DONTWAIT);
+        if (n > 0) continue;
+        if (n < 0 && errno == EINTR) continue;
+        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) Release(it);  // closes it
+        return;
+      }
+    }
+    const size_t cap = owner_.options_.max_head_bytes + 1;
+    const bool was_idle = c.buffered() == 0;
+    const bool open = c.ReadAvailable(cap);
+    if (c.HeadComplete()) {
+      owner_.Dispatch(Release(it));
+      return;
+    }
+    if (!open) {
+      Release(it);
+      return;
+    }
+    if (c.buffered() >= cap) {
+      SendFinal(fd, "HTTP/1.1 431 Request Header Fields Too Large");
+      Release(it);
+      return;
+    }
+    // The first bytes of a head: from now the whole head is due within head_timeout.
+    if (was_idle && c.buffered() > 0) c.deadline = c.wait_start + owner_.options_.head_timeout;
+  }
+
+  void Expire() {
+    const auto now = SteadyClock::now();
+    for (auto it = held_.begin(); it != held_.end();) {
+      Connection& c = *it->second;
+      if (now < c.deadline) {
+        ++it;
+        continue;
+      }
+      if (!c.lingering && c.buffered() > 0) SendFinal(c.fd, "HTTP/1.1 408 Request Timeout");
+      auto next = std::next(it);
+      Release(it);
+      it = next;
+    }
+  }
+
+  void Run() {
+    // Signals are for the thread the program set aside for them (main.cc), not this one, which
+    // may have been started before the program blocked them.
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, nullptr);
+    epoll_event events[256];
+    auto next_sweep = SteadyClock::now();
+    for (;;) {
+      const int n = ::epoll_wait(epoll_, events, 256, 50);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stopped_) break;
+      }
+      for (int i = 0; i < n; ++i) {
+        if (events[i].data.fd == wake_) {
+          uint64_t v;
+          [[maybe_unused]] ssize_t r = ::read(wake_, &v, sizeof v);
+          Admit();
+        } else {
+          OnReadable(events[i].data.fd);
+        }
+      }
+      if (SteadyClock::now() >= next_sweep) {
+        Expire();
+        next_sweep = SteadyClock::now() + std::chrono::milliseconds(100);
+      }
+      owner_.waiting_count_ = held_.size();
+    }
+    held_.clear();  // closes every held connection
+    std::lock_guard<std::mutex> lock(mu_);
+    incoming_.clear();
+    owner_.waiting_count_ = 0;
+  }
+
+  HttpServer& owner_;
+  int epoll_ = -1;
+  int wake_ = -1;
+  std::thread thread_;
+  std::mutex mu_;
+  bool stopped_ = false;
+  std::vector<std::unique_ptr<Connection>> incoming_;
+  std::unordered_map<int, std::unique_ptr<Connection>> held_;  // room thread only
+};
+
+// ---- HttpServer -----------------------------------------------------------------------------
+
+HttpServer::HttpServer(ListenerOptions options) : options_(options) {
+  room_ = std::make_unique<WaitingRoom>(*this);
+  new_task_queue = [this] {
+    auto* pool = new Pool(*this, options_.threads);
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    pool_ = pool;
+    return pool;
+  };
+  set_keep_alive_max_count(options_.keep_alive_max_count);
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::Stop() {
+  stopping_ = true;
+  room_->Stop();
+  if (is_running()) stop();
+}
+
+bool HttpServer::process_and_close_socket(socket_t sock) {
+  auto conn = std::make_unique<Connection>(sock);
+  const int flags = ::fcntl(sock, F_GETFL, 0);
+  ::fcntl(sock, F_SETFL, flags | O_NONBLOCK);
+  conn->wait_start = SteadyClock::now();
+  conn->deadline = conn->wait_start + options_.head_timeout;
+  if (stopping_) return true;  // closes it
+  // Most clients send their request right after connecting: wait a moment here first.
+  const auto until = SteadyClock::now() + options_.linger;
+  bool open = true;
+  while (open && !conn->HeadComplete() && conn->buffered() <= options_.max_head_bytes &&
+         PollFor(sock, POLLIN, MillisUntil(until)))
+    open = conn->ReadAvailable(options_.max_head_bytes + 1);
+  if (conn->HeadComplete()) {
+    Serve(std::move(conn));
+  } else if (open) {
+    room_->Park(std::move(conn));
+  }
+  return true;
+}
+
+void HttpServer::Dispatch(std::unique_ptr<Connection> conn) {
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  if (pool_ == nullptr || stopping_) return;  // closes it
+  Connection* raw = conn.release();
+  pool_->enqueue([this, raw] { Serve(std::unique_ptr<Connection>(raw)); });
+}
+
+void HttpServer::Close(std::unique_ptr<Connection> conn, bool unread_input) {
+  ::shutdown(conn->fd, SHUT_WR);
+  // Closing with unread bytes would send a reset, which can destroy the response before the
+  // client reads it: let the waiting room drop what still comes for a moment first.
+  if (unread_input || conn->buffered() > 0 || PollFor(conn->fd, POLLIN, 0)) {
+    conn->lingering = true;
+    conn->wait_start = SteadyClock::now();
+    conn->deadline = conn->wait_start + std::chrono::seconds(1);
+    conn->buf.clear();
+    conn->pos = 0;
+    room_->Park(std::move(conn));
+  }
+}
+
+void HttpServer::Serve(std::unique_ptr<Connection> conn) {
+  for (;;) {
+    Connection& c = *conn;
+    c.StartRequest(SteadyClock::now() + options_.body_timeout);
+    const bool last = c.requests + 1 >= options_.keep_alive_max_count || stopping_;
+    bool connection_closed = false;
+    Stream strm(c, options_.write_timeout);
+    t_serving = &c;
+    const bool ok = process_request(strm, last, connection_closed,
+                                    [&c](httplib::Request& req) { c.OnHead(req); });
+    t_serving = nullptr;
+    ++c.requests;
+    const bool unread = c.BodyUnread();
+    if (!ok || connection_closed || last || unread) {
+      Close(std::move(conn), unread || !ok);
+      return;
+    }
+    c.Compact();
+    // The next request: most keep-alive clients send it at once; wait a moment, then park.
+    const auto until = SteadyClock::now() + options_.linger;
+    bool open = true;
+    while (open && !c.HeadComplete() && c.buffered() <= options_.max_head_bytes &&
+           PollFor(c.fd, POLLIN, MillisUntil(until)))
+      open = c.ReadAvailable(options_.max_head_bytes + 1);
+    if (!open) return;  // the client closed: closes it
+    if (c.HeadComplete()) continue;
+    c.wait_start = SteadyClock::now();
+    c.deadline = c.wait_start + (c.buffered() > 0 ? options_.head_timeout : options_.idle_timeout);
+    room_->Park(std::move(conn));
+    return;
+  }
+}
+
+bool HttpServer::WillCloseAfterResponse() {
+  return t_serving != nullptr && t_serving->BodyUnread();
+}
+
+}  // namespace convene::server

@@ -1,0 +1,97 @@
+// HttpServer: cpp-httplib's Server with its connection handling replaced; everything else
+// (parsing, routing, handlers, writing responses) is cpp-httplib's own.
+//
+// Why (issue 8, hardening.md 1.5): cpp-httplib 0.11.4 gives each connection a pool thread from
+// accept to close and has no whole-request deadline, so about 70 clients sending one header line
+// every 2 s held every thread; and when a handler answers without reading the declared body
+// (a pre-routing refusal, a GET with a body), the unread bytes are parsed as the next request of
+// the keep-alive connection: request smuggling behind a proxy that reuses upstream connections.
+//
+// How:
+//  - A connection holds a pool thread only while a complete request head is at hand. One
+//    "waiting room" thread (epoll) holds every connection that is idle between requests or still
+//    sending its head, at the cost of a file descriptor and its buffered bytes. A head must be
+//    complete within head_timeout of the server starting to wait for it (else 408 and close); an
+//    idle keep-alive connection is closed after idle_timeout; a head over max_head_bytes gets 431.
+//  - The body is read by cpp-httplib on the pool thread through this connection's own buffer,
+//    with a deadline of body_timeout for the whole body.
+//  - A response that leaves any declared body unread (or follows a Transfer-Encoding or a
+//    duplicate Content-Length) says `Connection: close`, and the connection is closed after it:
+//    shut for writing, the rest of the client's bytes read and dropped for a moment so the
+//    response is not lost to a reset, then closed. Nothing after such a request is ever parsed.
+//
+// Thread-safety: handlers run on pool threads as before. Stop() may be called from any thread;
+// call it (not httplib's stop()) so the waiting room closes its connections.
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace convene::server {
+
+struct ListenerOptions {
+  size_t threads = 64;
+  std::chrono::milliseconds head_timeout{10000};
+  std::chrono::milliseconds idle_timeout{2000};
+  std::chrono::milliseconds body_timeout{10000};
+  std::chrono::milliseconds write_timeout{5000};
+  size_t max_head_bytes = 64 * 1024;
+  // Connections held by the waiting room at once; past it the longest-waiting is dropped.
+  size_t max_waiting = 10000;
+  // Requests served on one connection before it is closed.
+  size_t keep_alive_max_count = 100;
+  // How long a pool thread waits for the next request on a keep-alive connection before handing
+  // the connection to the waiting room. Keeps back-to-back clients on the fast path.
+  std::chrono::milliseconds linger{20};
+};
+
+class HttpServer : public httplib::Server {
+ public:
+  explicit HttpServer(ListenerOptions options);
+  ~HttpServer() override;
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Stops accepting, closes every waiting connection, and makes listen_after_bind() return.
+  void Stop();
+
+  // For the response hook (post-routing), on the thread serving a request: whether the connection
+  // will be closed after this response because some of the declared body was not read. The
+  // response must then say `Connection: close`.
+  static bool WillCloseAfterResponse();
+
+  // Connections in the waiting room now (for metrics and tests).
+  size_t waiting() const { return waiting_count_.load(); }
+
+  struct Connection;  // one client connection: its socket and the bytes read but not consumed
+
+ private:
+  class Pool;
+  class Stream;
+  class WaitingRoom;
+
+  bool process_and_close_socket(socket_t sock) override;
+
+  // Runs requests on a connection whose next head is complete, on a pool thread; returns when
+  // the connection is closed or handed back to the waiting room.
+  void Serve(std::unique_ptr<Connection> conn);
+  void Dispatch(std::unique_ptr<Connection> conn);
+  void Close(std::unique_ptr<Connection> conn, bool unread_input);
+
+  ListenerOptions options_;
+  std::unique_ptr<WaitingRoom> room_;
+  std::mutex pool_mu_;
+  Pool* pool_ = nullptr;  // owned by cpp-httplib (new_task_queue), alive while listening
+  std::atomic<bool> stopping_{false};
+  std::atomic<size_t> waiting_count_{0};
+};
+
+}  // namespace convene::server
