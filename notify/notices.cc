@@ -95,7 +95,7 @@ Status Write(Tx& tx, const Draft& d, const Message& msg, const std::string& byte
 }
 
 const RandomSource& RandomOf(const NoticeOptions& o) {
-  static const RandomSource kSodium = SodiumRandom();
+  static const RandomSource kSodium = SystemRandom();
   return o.random ? o.random : kSodium;
 }
 
@@ -117,11 +117,6 @@ std::optional<std::string> Serialize(Message& msg, const char* what) {
 }
 
 }  // namespace
-
-RandomSource SodiumRandom() {
-  if (sodium_init() < 0) spdlog::critical("libsodium failed to initialise");
-  return [](unsigned char* buf, size_t n) { randombytes_buf(buf, n); };
-}
 
 std::string NewMessageId(const RandomSource& random, const std::string& domain) {
   unsigned char buf[16];

@@ -26,11 +26,9 @@
 #include "notify/change.h"
 #include "notify/compose.h"
 #include "notify/outbox.h"
+#include "notify/sources.h"
 
 namespace convene::notify {
-
-using RandomSource = std::function<void(unsigned char*, size_t)>;
-RandomSource SodiumRandom();
 
 struct NoticeOptions {
   std::string base_url;        // public origin for links, no trailing slash
@@ -50,7 +48,7 @@ struct QueueCounts {
 };
 
 // Who hears of a meeting change, and how. Decided here once and followed by QueueMeetingChange,
-// so the organiser's preview (server/notices.h PlanChangeNotices) and the queued rows cannot
+// so the organiser's preview (server/ops/change_notices.h PlanChangeNotices) and the queued rows cannot
 // disagree. Reads the outbox (pending rows of the coalescing window); writes nothing.
 enum class PlannedAction {
   kQueue,     // a new notice

@@ -39,7 +39,7 @@ std::optional<OutboxStatus> ParseOutboxStatus(std::string_view s);
 struct NewOutboxRow {
   Id group_id = 0;
   Id meeting_id = 0;          // 0: not about a meeting (welcome)
-  std::string kind;           // meeting_change | apologies | quorum_at_risk | welcome
+  std::string kind;           // meeting_change | apologies | quorum_at_risk | welcome | password_reset
   std::string coalesce_key;   // empty: never coalesced
   std::string recipient;      // addr-spec (RCPT TO)
   std::string subject;        // plain UTF-8, for the outbox listing

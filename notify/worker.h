@@ -28,10 +28,9 @@
 #include "calendar/store/db.h"
 #include "notify/mailer.h"
 #include "notify/outbox.h"
+#include "notify/sources.h"
 
 namespace convene::notify {
-
-using Clock = std::function<int64_t()>;  // Unix seconds
 
 struct RetryPolicy {
   int64_t first_retry_s = 60;       // after the first transient failure

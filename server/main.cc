@@ -20,8 +20,8 @@
 #include <iostream>
 #include <thread>
 
-#include "server/app.h"
-#include "server/demo.h"
+#include "server/app/app.h"
+#include "server/app/demo.h"
 
 namespace {
 

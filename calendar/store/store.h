@@ -1,6 +1,6 @@
 // The store: every SQL statement of the domain model, behind plain functions on a Tx.
 //
-// Each function does one query; transactions are the caller's (server/operations opens one per
+// Each function does one query; transactions are the caller's (server/ops/ opens one per
 // use case). Not-found reads return NotFound; writes that break a UNIQUE/FOREIGN KEY return
 // kConflict (see db.h). Nothing here knows HTTP, mail or the clock: times are parameters.
 // Threads: as for Tx (one thread per transaction).
@@ -54,7 +54,7 @@ Status RevokeToken(Tx& tx, const std::string& hash, int64_t now);
 // Revokes every live token of `kind` held by the member.
 Status RevokeMemberTokens(Tx& tx, Id member_id, const std::string& kind, int64_t now);
 
-// ---- organiser sessions and login throttling (sessions.cc) ----
+// ---- organiser sessions and login throttling (sessions_sql.cc) ----
 // Failures recorded under `key` at or after `since`.
 Result<int> CountLoginFailures(Tx& tx, const std::string& key, int64_t since);
 // Records one failure and prunes every row older than `prune_before`.

@@ -128,13 +128,15 @@ struct HttpServer::Connection {
 
   // Non-blocking read of whatever has arrived. Returns false on end of stream or error.
   bool ReadAvailable(size_t cap) {
+    // Through a stack buffer, so a waiting connection holds only the bytes it has sent.
+    char chunk[kReadChunk];
     for (;;) {
       if (buffered() >= cap) return true;
-      const size_t old = buf.size();
-      buf.resize(old + kReadChunk);
-      const ssize_t n = ::recv(fd, buf.data() + old, kReadChunk, MSG_DONTWAIT);
-      buf.resize(old + (n > 0 ? static_cast<size_t>(n) : 0));
-      if (n > 0) continue;
+      const ssize_t n = ::recv(fd, chunk, sizeof chunk, MSG_DONTWAIT);
+      if (n > 0) {
+        buf.append(chunk, static_cast<size_t>(n));
+        continue;
+      }
       if (n == 0) return false;
       if (errno == EINTR) continue;
       return errno == EAGAIN || errno == EWOULDBLOCK;
@@ -511,6 +513,11 @@ void HttpServer::Serve(std::unique_ptr<Connection> conn) {
       open = c.ReadAvailable(options_.max_head_bytes + 1);
     if (!open) return;  // the client closed: closes it
     if (c.HeadComplete()) continue;
+    if (c.buffered() == 0) {  // waiting costs no more than the bytes waiting
+      c.buf.clear();
+      c.buf.shrink_to_fit();
+      c.pos = c.head_scan = 0;
+    }
     c.wait_start = SteadyClock::now();
     c.deadline = c.wait_start + (c.buffered() > 0 ? options_.head_timeout : options_.idle_timeout);
     room_->Park(std::move(conn));

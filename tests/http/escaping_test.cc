@@ -1,8 +1,8 @@
 // Hostile text in every field a person types shows as text on every page that shows it, and the
 // embedded templates all parse.
-#include "server/http_util.h"
-#include "server/pages.h"
-#include "server/templates/templates.h"
+#include "server/http/responses.h"
+#include "server/pages/render.h"
+#include "server/pages/templates/templates.h"
 #include "tests/http/pages_fixture.h"
 
 namespace convene::server {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "calendar/civil.h"
-#include "server/feed_handlers.h"
+#include "server/feeds/feed_handlers.h"
 #include "tests/support/api_fixture.h"
 
 namespace convene::server {

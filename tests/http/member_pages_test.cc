@@ -241,7 +241,7 @@ TEST_F(PagesTest, ApologiesAreSentOnceByPostAndShownOnTheMemberPage) {
   EXPECT_EQ(sent.Header("Location"), "/apologies/" + token + "?done=sent");
   EXPECT_EQ(Count("SELECT count(*) FROM apologies WHERE meeting_id=" + std::to_string(meeting)), 1);
   ASSERT_EQ(ChangeCount(), 1u);
-  EXPECT_EQ(Changes()[0].kinds, std::vector{MeetingChange::Kind::kApologies});
+  EXPECT_EQ(Changes()[0].kinds, std::vector{MeetingEvent::Kind::kApologies});
   EXPECT_EQ(Changes()[0].member_id, MemberNamed("Ian Cooper").id);
 
   // A second POST (double click, a resent form) changes and sends nothing.
@@ -272,7 +272,7 @@ TEST_F(PagesTest, ApologiesCanBeWithdrawnUntilTheMeetingStarts) {
       Count("SELECT count(*) FROM apologies WHERE meeting_id=" + std::to_string(next.meeting.id)),
       0);
   ASSERT_EQ(ChangeCount(), 2u);
-  EXPECT_EQ(Changes()[1].kinds, std::vector{MeetingChange::Kind::kApologiesWithdrawn});
+  EXPECT_EQ(Changes()[1].kinds, std::vector{MeetingEvent::Kind::kApologiesWithdrawn});
   Post("/apologies/" + token, {{"csrf", csrf}, {"reason", "ill again"}});
 
   // 18 January 2027 10:30 in London is 10:30 UTC; one minute later the meeting has started.

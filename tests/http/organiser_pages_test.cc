@@ -228,7 +228,7 @@ TEST_F(PagesTest, MoveToAnotherVenueGoesThroughAPreview) {
   EXPECT_EQ(done.Header("Location"), m + "?done=changed");
   EXPECT_EQ(NextMeeting().venue.name, "Guildhall");
   ASSERT_EQ(ChangeCount(), 1u);
-  EXPECT_EQ(Changes()[0].kinds, std::vector{MeetingChange::Kind::kVenueChanged});
+  EXPECT_EQ(Changes()[0].kinds, std::vector{MeetingEvent::Kind::kVenueChanged});
   EXPECT_TRUE(Get(m + "?done=changed", s.cookie).Has("Saved. The notices are on their way."));
 
   // Sending the same confirm form again: its ETag is stale now.
@@ -279,8 +279,8 @@ TEST_F(PagesTest, MoveCancelAndReinstateFromThePages) {
   EXPECT_EQ(ops().GetMeeting(org_.id, next.meeting.id)->meeting.status,
             calendar::MeetingStatus::kScheduled);
   ASSERT_EQ(ChangeCount(), 3u);
-  EXPECT_EQ(Changes()[1].kinds, std::vector{MeetingChange::Kind::kCancelled});
-  EXPECT_EQ(Changes()[2].kinds, std::vector{MeetingChange::Kind::kReinstated});
+  EXPECT_EQ(Changes()[1].kinds, std::vector{MeetingEvent::Kind::kCancelled});
+  EXPECT_EQ(Changes()[2].kinds, std::vector{MeetingEvent::Kind::kReinstated});
 
   Page nothing = Post(m + "/preview", {{"csrf", s.csrf}, {"action", "reinstate"}}, s.cookie);
   EXPECT_TRUE(nothing.Has("Nothing would change"));
@@ -329,8 +329,8 @@ TEST_F(PagesTest, PresentersAreAddedAndRemoved) {
   Page bad = Post(m + "/presenters", {{"csrf", s.csrf}, {"name", "No Topic"}}, s.cookie);
   EXPECT_EQ(bad.status, 400);
   ASSERT_EQ(ChangeCount(), 2u);
-  EXPECT_EQ(Changes()[0].kinds, std::vector{MeetingChange::Kind::kPresenterAdded});
-  EXPECT_EQ(Changes()[1].kinds, std::vector{MeetingChange::Kind::kPresenterRemoved});
+  EXPECT_EQ(Changes()[0].kinds, std::vector{MeetingEvent::Kind::kPresenterAdded});
+  EXPECT_EQ(Changes()[1].kinds, std::vector{MeetingEvent::Kind::kPresenterRemoved});
 }
 
 TEST_F(PagesTest, MembersAreAddedAndGetPersonalLinksShownOnce) {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "server/demo.h"
+#include "server/app/demo.h"
 #include "tests/support/fakes.h"
 
 namespace convene::server {
@@ -66,7 +66,7 @@ class PagesTest : public ::testing::Test {
     ASSERT_TRUE(ops().SetPassword(kDemoOrganiser, kPassword).ok());
     org_ = *ops().EnsureOrganiser(kDemoOrganiser, "");
     if (!record_changes_) return;  // the App's own hook queues the real notices
-    ops().set_change_hook([this](calendar::store::Tx&, const MeetingChange& c, int64_t) {
+    ops().set_change_hook([this](calendar::store::Tx&, const MeetingEvent& c, int64_t) {
       std::lock_guard<std::mutex> lock(mu_);
       changes_.push_back(c);
       return Status::Ok();
@@ -192,7 +192,7 @@ class PagesTest : public ::testing::Test {
     std::lock_guard<std::mutex> lock(mu_);
     return changes_.size();
   }
-  std::vector<MeetingChange> Changes() {
+  std::vector<MeetingEvent> Changes() {
     std::lock_guard<std::mutex> lock(mu_);
     return changes_;
   }
@@ -203,7 +203,7 @@ class PagesTest : public ::testing::Test {
   testing::ServerFixture server_;
   calendar::Organiser org_;
   std::mutex mu_;
-  std::vector<MeetingChange> changes_;
+  std::vector<MeetingEvent> changes_;
 };
 
 }  // namespace convene::server

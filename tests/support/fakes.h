@@ -13,7 +13,7 @@
 #include <string>
 #include <thread>
 
-#include "server/app.h"
+#include "server/app/app.h"
 
 namespace convene::testing {
 

@@ -1,10 +1,10 @@
-#include "server/operations.h"
+#include "server/ops/operations.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "server/demo.h"
+#include "server/app/demo.h"
 #include "tests/support/fakes.h"
 
 namespace convene::server {
@@ -293,9 +293,9 @@ TEST_F(OperationsTest, ChangeHookRunsInsideTheTransaction) {
   auto s = Rule("FREQ=WEEKLY;COUNT=1", "2010-03-15");
   Id id = s.meetings[0].meeting.id;
   int calls = 0;
-  ops_->set_change_hook([&](calendar::store::Tx&, const MeetingChange& c, int64_t) {
+  ops_->set_change_hook([&](calendar::store::Tx&, const MeetingEvent& c, int64_t) {
     ++calls;
-    EXPECT_EQ(c.kinds.front(), MeetingChange::Kind::kCancelled);
+    EXPECT_EQ(c.kinds.front(), MeetingEvent::Kind::kCancelled);
     return Status(Code::kUnavailable, "mail queue full");
   });
   MeetingPatch p;

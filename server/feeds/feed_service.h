@@ -1,0 +1,105 @@
+// The three iCalendar feeds (api.md "Feeds"): which rows make up each one, rendered with
+// calendar/ical.h and kept in memory per (feed, revision).
+//
+// - /feeds/groups/{slug}.ics: a public group's series; a private or unknown group is NotFound.
+// - /feeds/venues/{id}.ics: every meeting at the venue, of every public group. The URL needs no
+//   secret, so private groups' meetings are left out (their organisers share the member feeds).
+// - /feeds/members/{token}.ics: the token is a live "feed" capability token (only its SHA-256 is
+//   stored, server/ops/secrets.h); the feed holds every group the member's email belongs to, with the
+//   member's own state and an apology link per meeting.
+//
+// The store's revision counter is the cache key: every write bumps it, so a cached body is used
+// only when nothing at all changed since it was rendered, and the rows and the revision are read
+// in one snapshot. The body, its gzip (computed once) and both strong ETags are made together.
+// Last-Modified only moves when a feed's bytes change, and then to the revision time, which never
+// goes back, so it stays monotonic across deletions and restarts (ical-conformance.md H4).
+//
+// Threads: one FeedService serves every request thread; the cache is behind a mutex and entries
+// are immutable once published (shared_ptr<const FeedBody>).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "calendar/status.h"
+#include "calendar/store/db.h"
+#include "server/ops/secrets.h"
+#include "server/ops/operations.h"
+
+namespace convene::server {
+
+enum class FeedKind { kGroup, kVenue, kMember };
+
+struct FeedRequest {
+  FeedKind kind = FeedKind::kGroup;
+  std::string key;              // the group slug, the venue id, or the member's feed token
+  bool show_cancelled = false;  // ?cancelled=show
+};
+
+struct FeedBody {
+  int64_t revision = -1;      // the store revision the bytes were rendered at
+  std::string body;           // text/calendar, UTF-8, CRLF
+  std::string etag;           // strong: "<first 32 hex of SHA-256(body)>"
+  std::string gzip;           // body, gzip-encoded once
+  std::string gzip_etag;      // strong ETag of the gzip bytes (another representation)
+  int64_t last_modified = 0;  // Unix seconds
+};
+
+class FeedService {
+ public:
+  // `random` is used once, if the apology-link key does not exist yet.
+  FeedService(calendar::store::Db& db, std::string base_url, int refresh_minutes, Clock clock,
+              RandomSource random);
+
+  // The current feed. NotFound for an unknown or private group, an unknown venue, or a token
+  // that is not a live feed token (all look the same to the caller). kUnavailable/kInternal
+  // when the database fails.
+  Result<std::shared_ptr<const FeedBody>> Get(const FeedRequest& request);
+
+  // How many renders happened (tests check that unchanged feeds come from the cache).
+  int64_t renders() const;
+
+  // This process committed a write: the next request of every public feed checks the database
+  // again. Public (group and venue) feeds otherwise answer from memory without touching the
+  // database for up to kRecheckMs after their last check, so a write by another process (the
+  // command line) shows within that time; writes through this server's Operations show at once.
+  void NoteWrite() { writes_.fetch_add(1, std::memory_order_acq_rel); }
+  static constexpr int kRecheckMs = 1000;
+
+ private:
+  Result<std::string> ApologyLinkKey();
+  // Get without the in-memory shortcut: one read snapshot, then the per-revision cache.
+  Result<std::shared_ptr<const FeedBody>> Load(const FeedRequest& request);
+
+  calendar::store::Db& db_;
+  const std::string base_url_;
+  const int refresh_minutes_;
+  Clock clock_;
+  RandomSource random_;
+
+  // A public feed's body as last checked against the database: valid while no write happened in
+  // this process since (`writes`) and for kRecheckMs after `checked`.
+  struct Checked {
+    std::shared_ptr<const FeedBody> body;
+    int64_t writes = 0;
+    std::chrono::steady_clock::time_point checked;
+  };
+  std::atomic<int64_t> writes_{0};
+
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const FeedBody>> cache_;
+  std::map<std::string, Checked> checked_;  // by the request (kind, key, cancelled=show)
+  std::optional<std::string> link_key_;
+  int64_t renders_ = 0;
+};
+
+// gzip (RFC 1952) of `data` with no timestamp, so the same bytes always give the same gzip.
+std::string Gzip(const std::string& data);
+
+}  // namespace convene::server

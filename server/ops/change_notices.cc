@@ -1,0 +1,239 @@
+#include "server/ops/change_notices.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+
+#include "calendar/ical.h"
+#include "calendar/store/store.h"
+#include "notify/notices.h"
+#include "server/http/links.h"
+
+namespace convene::server {
+namespace {
+
+using namespace calendar;  // NOLINT: the domain vocabulary
+namespace st = calendar::store;
+using Kind = MeetingEvent::Kind;
+
+bool Has(const MeetingEvent& c, Kind k) {
+  return std::find(c.kinds.begin(), c.kinds.end(), k) != c.kinds.end();
+}
+
+notify::NoticeOptions Options(const NoticeContext& ctx) {
+  notify::NoticeOptions o;
+  o.base_url = ctx.base_url;
+  o.delay_seconds = ctx.delay_seconds;
+  o.random = ctx.random;
+  return o;
+}
+
+Result<notify::GroupRef> GroupRefOf(st::Tx& tx, const Group& g) {
+  ASSIGN_OR_RETURN(Organiser o, st::GetOrganiser(tx, g.organiser_id));
+  return notify::GroupRef{g.id, g.name, g.timezone, notify::Address{o.name, o.email}};
+}
+
+Result<notify::VenueRef> VenueRefOf(st::Tx& tx, Id venue_id) {
+  ASSIGN_OR_RETURN(Venue v, st::GetVenue(tx, venue_id));
+  return notify::VenueRef{v.name, v.address, v.postcode};
+}
+
+notify::PresenterRef PresenterRefOf(const Presenter& p) {
+  return notify::PresenterRef{p.name, p.organisation, p.email, p.topic};
+}
+
+Result<notify::MeetingSnapshot> Snapshot(st::Tx& tx, const Meeting& m,
+                                         const std::vector<Presenter>& presenters) {
+  notify::MeetingSnapshot s;
+  s.start = m.start;
+  s.duration_minutes = m.duration_minutes;
+  ASSIGN_OR_RETURN(s.venue, VenueRefOf(tx, m.venue_id));
+  s.status = m.status;
+  for (const Presenter& p : presenters) s.presenters.push_back(PresenterRefOf(p));
+  return s;
+}
+
+// Every member as a recipient, with their signed apology and unsubscribe links.
+Result<std::vector<notify::Recipient>> Recipients(st::Tx& tx, const NoticeContext& ctx,
+                                                  const std::vector<Member>& members, Id meeting_id,
+                                                  bool apology_links) {
+  ASSIGN_OR_RETURN(std::string key, LinkKey(tx, ctx.random));
+  std::vector<notify::Recipient> out;
+  for (const Member& m : members) {
+    notify::Recipient r;
+    r.member_id = m.id;
+    r.name = m.name;
+    r.email = m.email;
+    r.delivery = m.delivery;
+    r.unsubscribed = m.unsubscribed;
+    if (apology_links)
+      r.apology_url =
+          links::Apology(ctx.base_url, ApologyToken(key, meeting_id, m.id, m.links_version));
+    r.unsubscribe_token = UnsubscribeToken(key, m.id, m.links_version);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+// The notify/ input of a meeting change, read from the change's own transaction.
+Result<notify::MeetingChange> BuildMeetingChange(st::Tx& tx, const MeetingEvent& change,
+                                                 int64_t now, const NoticeContext& ctx) {
+  const Meeting& before = change.before;
+  const Meeting& after = change.after;
+  ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, after.group_id));
+  ASSIGN_OR_RETURN(Series series, st::GetSeries(tx, after.series_id));
+  // The presenter lists on either side: the store holds the "after" list now.
+  ASSIGN_OR_RETURN(std::vector<Presenter> now_list, st::ListPresenters(tx, after.id));
+  std::vector<Presenter> before_list = now_list;
+  if (change.presenter && Has(change, Kind::kPresenterAdded)) {
+    std::erase_if(before_list, [&](const Presenter& p) { return p.id == change.presenter->id; });
+  }
+  if (change.presenter && Has(change, Kind::kPresenterRemoved)) {
+    before_list.push_back(*change.presenter);
+    std::sort(before_list.begin(), before_list.end(),
+              [](const Presenter& a, const Presenter& b) { return a.id < b.id; });
+  }
+
+  notify::MeetingChange c;
+  ASSIGN_OR_RETURN(c.group, GroupRefOf(tx, g));
+  c.meeting_id = after.id;
+  c.series_title = series.title;
+  ASSIGN_OR_RETURN(c.before, Snapshot(tx, before, before_list));
+  ASSIGN_OR_RETURN(c.after, Snapshot(tx, after, now_list));
+  {
+    // "The venue will continue to be X": where the next meeting of the series is. Looked up on
+    // every change, not only venue changes: a later edit in the window rewrites the notice, and
+    // the net change may still be a venue change.
+    ASSIGN_OR_RETURN(std::vector<Meeting> all, st::ListSeriesMeetings(tx, series.id));
+    for (const Meeting& m : all) {
+      if (m.id == after.id || m.original_start <= after.original_start ||
+          m.status == MeetingStatus::kCancelled)
+        continue;
+      ASSIGN_OR_RETURN(notify::VenueRef v, VenueRefOf(tx, m.venue_id));
+      c.series_venue = v;
+      break;
+    }
+  }
+  ASSIGN_OR_RETURN(std::vector<Member> members, st::ListMembers(tx, g.id));
+  ASSIGN_OR_RETURN(
+      c.members, Recipients(tx, ctx, members, after.id, after.status == MeetingStatus::kScheduled));
+  // The iMIP object for members who chose invitations: the meeting as it now is, from the
+  // feed's UID, with the member's apology link (ical-conformance M1-M9).
+  std::optional<Venue> venue;
+  if (auto v = st::GetVenue(tx, after.venue_id); v.ok()) venue = *v;
+  c.render_invitation =
+      [series, g, after, venue, now_list, organiser = c.group.organiser, now, base = ctx.base_url](
+          const notify::Recipient& to, const notify::MeetingSnapshot&, notify::ItipMethod method) {
+        InvitationInput in;
+        in.method = method == notify::ItipMethod::kCancel ? InvitationMethod::kCancel
+                                                          : InvitationMethod::kRequest;
+        in.series = series;
+        in.timezone = g.timezone;
+        in.group_name = g.name;
+        in.meeting = after;
+        in.venue = venue;
+        in.presenters = now_list;
+        in.base_url = base;
+        in.organiser = Person{organiser.name, organiser.email};
+        in.attendee = Person{to.name, to.email};
+        if (!to.apology_url.empty()) in.personal_text = "Send apologies: " + to.apology_url;
+        in.dtstamp = now;
+        return RenderInvitation(in);
+      };
+  return c;
+}
+
+Status MeetingNotices(st::Tx& tx, const MeetingEvent& change, int64_t now,
+                      const NoticeContext& ctx) {
+  ASSIGN_OR_RETURN(notify::MeetingChange c, BuildMeetingChange(tx, change, now, ctx));
+  ASSIGN_OR_RETURN(notify::QueueCounts q, notify::QueueMeetingChange(tx, c, Options(ctx), now));
+  spdlog::debug("meeting {}: notices queued {} updated {} superseded {} skipped {}",
+                change.after.id, q.queued, q.updated, q.superseded, q.skipped);
+  return Status::Ok();
+}
+
+Status ApologyNotices(st::Tx& tx, const MeetingEvent& change, int64_t now,
+                      const NoticeContext& ctx) {
+  const Meeting& m = change.after;
+  ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, m.group_id));
+  ASSIGN_OR_RETURN(Series series, st::GetSeries(tx, m.series_id));
+  // The members the meeting counts (those removed before it started do not).
+  ASSIGN_OR_RETURN(int64_t start, ToUnix(g.timezone, m.start));
+  ASSIGN_OR_RETURN(std::vector<Member> members, st::ListMembersAt(tx, g.id, start));
+  ASSIGN_OR_RETURN(std::vector<Apology> apologies, st::ListApologies(tx, m.id));
+  std::map<Id, const Member*> by_id;
+  for (const Member& mem : members) by_id[mem.id] = &mem;
+
+  notify::ApologiesChange c;
+  ASSIGN_OR_RETURN(c.group, GroupRefOf(tx, g));
+  c.meeting_id = m.id;
+  c.series_title = series.title;
+  ASSIGN_OR_RETURN(std::vector<Presenter> presenters, st::ListPresenters(tx, m.id));
+  ASSIGN_OR_RETURN(c.meeting, Snapshot(tx, m, presenters));
+  for (const Apology& a : apologies) {
+    auto it = by_id.find(a.member_id);
+    notify::ApologyRef r{
+        it == by_id.end() ? "member " + std::to_string(a.member_id) : it->second->name, a.reason};
+    c.after.push_back(r);
+    if (a.member_id != change.member_id) c.before.push_back(r);
+  }
+  const int n = static_cast<int>(members.size());
+  c.forecast_before = ForecastQuorum(n, static_cast<int>(c.before.size()), g.quorum);
+  c.forecast_after = ForecastQuorum(n, static_cast<int>(c.after.size()), g.quorum);
+  return notify::QueueApologies(tx, c, Options(ctx), now).status();
+}
+
+// True when the change tells members and presenters (not only the organiser, or no one).
+bool TellsMembers(const MeetingEvent& change) {
+  static constexpr Kind kMeetingKinds[] = {
+      Kind::kMoved,      Kind::kVenueChanged,   Kind::kRetimed,         Kind::kCancelled,
+      Kind::kReinstated, Kind::kPresenterAdded, Kind::kPresenterRemoved};
+  return std::any_of(std::begin(kMeetingKinds), std::end(kMeetingKinds),
+                     [&](Kind k) { return Has(change, k); });
+}
+
+}  // namespace
+
+Result<notify::MeetingChangePlan> PlanChangeNotices(st::Tx& tx, const MeetingEvent& change,
+                                                    int64_t now, const NoticeContext& ctx) {
+  if (!TellsMembers(change)) return notify::MeetingChangePlan{};
+  ASSIGN_OR_RETURN(notify::MeetingChange c, BuildMeetingChange(tx, change, now, ctx));
+  return notify::PlanMeetingChange(tx, c, now);
+}
+
+Status QueueChangeNotices(st::Tx& tx, const MeetingEvent& change, int64_t now,
+                          const NoticeContext& ctx) {
+  if (TellsMembers(change)) RETURN_IF_ERROR(MeetingNotices(tx, change, now, ctx));
+  if (Has(change, Kind::kApologies)) RETURN_IF_ERROR(ApologyNotices(tx, change, now, ctx));
+  return Status::Ok();
+}
+
+Status QueueMemberWelcome(st::Tx& tx, const Group& group, const MemberCreated& created, int64_t now,
+                          const NoticeContext& ctx) {
+  notify::Welcome w;
+  ASSIGN_OR_RETURN(w.group, GroupRefOf(tx, group));
+  const Member& m = created.member;
+  w.member.member_id = m.id;
+  w.member.name = m.name;
+  w.member.email = m.email;
+  w.member.delivery = m.delivery;
+  w.member.unsubscribed = m.unsubscribed;
+  if (!created.feed_token.empty())
+    w.member.feed_url = links::MemberFeed(ctx.base_url, created.feed_token);
+  if (!created.page_token.empty())
+    w.member.page_url = links::MemberPage(ctx.base_url, created.page_token);
+  ASSIGN_OR_RETURN(std::string key, LinkKey(tx, ctx.random));
+  w.member.unsubscribe_token = UnsubscribeToken(key, m.id, m.links_version);
+  return notify::QueueWelcome(tx, w, Options(ctx), now).status();
+}
+
+Status QueueResetLink(st::Tx& tx, const Organiser& organiser, const std::string& url, int64_t now,
+                      const NoticeContext& ctx) {
+  notify::PasswordReset r;
+  r.organiser = notify::Address{organiser.name, organiser.email};
+  r.url = url;
+  return notify::QueuePasswordReset(tx, r, Options(ctx), now).status();
+}
+
+}  // namespace convene::server

@@ -1,0 +1,52 @@
+// Notices of use cases: turns what an operation changed (a MeetingEvent, a new member) into
+// notify/ inputs, read from the operation's own transaction, and queues them in it, so every
+// notice commits or rolls back with its change (architecture.md flow B). The mail itself leaves
+// later through notify::Worker, woken after the commit.
+//
+// Links in notices: the meeting page, the member's apology link for that meeting (signed, see
+// secrets.h) and the one-click unsubscribe link; the welcome also carries the feed and page links,
+// which exist in clear only while the member is being created.
+//
+// Threads: the functions hold no state; they run on request threads inside their Tx.
+#pragma once
+
+#include <string>
+
+#include "calendar/store/db.h"
+#include "notify/change.h"
+#include "notify/notices.h"
+#include "server/ops/operations.h"
+#include "server/ops/secrets.h"
+
+namespace convene::server {
+
+struct NoticeContext {
+  std::string base_url;
+  int64_t delay_seconds = 60;  // --notice-delay
+  RandomSource random;
+};
+
+// The ChangeHook: notices to members and presenters for meeting changes, to the organiser for
+// apologies (and the quorum warning). Notes-only changes send nothing. Members who chose
+// `invitations` also get the iMIP object of calendar/ical.h (REQUEST, or CANCEL when the meeting
+// is cancelled) as the text/calendar part.
+Status QueueChangeNotices(calendar::store::Tx& tx, const MeetingEvent& change, int64_t now,
+                          const NoticeContext& ctx);
+
+// Who QueueChangeNotices would tell what about this change: notify::PlanMeetingChange on the
+// very inputs QueueChangeNotices builds, read inside `tx` after the change is written and before
+// it commits (or, for the organiser's preview, rolls back). So the preview's recipients are the
+// queued rows' recipients by construction. An empty plan for changes that tell no member (notes
+// only, apologies: those go to the organiser).
+Result<notify::MeetingChangePlan> PlanChangeNotices(calendar::store::Tx& tx,
+                                                    const MeetingEvent& change, int64_t now,
+                                                    const NoticeContext& ctx);
+
+// The MemberHook: the welcome with the member's feed and page links.
+Status QueueMemberWelcome(calendar::store::Tx& tx, const calendar::Group& group,
+                          const MemberCreated& created, int64_t now, const NoticeContext& ctx);
+// The "forgot your password" link to the organiser.
+Status QueueResetLink(calendar::store::Tx& tx, const calendar::Organiser& organiser,
+                      const std::string& url, int64_t now, const NoticeContext& ctx);
+
+}  // namespace convene::server

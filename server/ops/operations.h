@@ -1,0 +1,455 @@
+// Use cases: everything an organiser or member can do, with no HTTP types.
+//
+// Each write validates its input, then loads, checks, writes, bumps the revision and (through
+// the change hook) queues its notices in ONE `BEGIN IMMEDIATE` transaction, then commits and
+// calls `after_commit` (which wakes the mail worker). A failed call leaves the database as it
+// was. Access control lives here too: an organiser reaches only their own groups, venues and
+// meetings; anything else answers NotFound, exactly as if it did not exist.
+//
+// Threads: an Operations object is shared by all request threads. Its setters and LoadKeys()
+// run once at start-up, before the first request; after that it holds no mutable state.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "calendar/model.h"
+#include "calendar/recurrence.h"
+#include "calendar/rules.h"
+#include "calendar/status.h"
+#include "calendar/store/db.h"
+#include "calendar/store/store.h"
+#include "notify/outbox.h"
+#include "server/ops/secrets.h"
+
+namespace convene::server {
+
+using calendar::Id;
+using notify::Clock;
+using notify::SystemClock;
+
+struct Warning {
+  std::string code;  // bank_holiday | capacity | venue_clash | ambiguous_time
+  std::string message;
+};
+
+// ---- inputs: raw values as the caller received them; Operations validates them ----
+struct VenueInput {
+  std::optional<std::string> name, address, postcode, notes;
+  std::optional<int64_t> capacity;
+  bool clear_capacity = false;
+};
+struct GroupInput {
+  std::string slug, name, timezone;
+  std::optional<int64_t> quorum;
+  std::optional<bool> is_public;
+};
+// A change to a group's settings: only the fields present change. The time zone can change
+// only while the group has no meetings (their stored wall times would mean other instants).
+struct GroupPatch {
+  std::optional<std::string> name, timezone;
+  std::optional<int64_t> quorum;
+  bool clear_quorum = false;
+  std::optional<bool> is_public;
+};
+struct MemberInput {
+  std::string name, email;
+  std::optional<std::string> organisation, role, delivery;
+};
+// A change to a member's details: only the fields present change. Whether they unsubscribed is
+// theirs alone to change (from their own page), so it is not here.
+struct MemberPatch {
+  std::optional<std::string> name, email, organisation, role, delivery;
+};
+struct SeriesInput {
+  std::string title;
+  int64_t venue_id = 0;
+  std::string start_time;  // HH:MM
+  int64_t duration_minutes = 0;
+  std::optional<std::string> rrule;
+  std::optional<std::vector<std::string>> dates;
+  std::optional<std::string> first_date;
+  std::optional<std::string> agenda;
+  bool force = false;
+};
+struct MeetingPatch {
+  std::optional<int64_t> venue_id;
+  std::optional<std::string> start;  // YYYY-MM-DDTHH:MM local
+  std::optional<int64_t> duration_minutes;
+  std::optional<std::string> status;  // cancelled | scheduled
+  std::optional<std::string> notes;
+  bool force = false;
+};
+struct PresenterInput {
+  std::string name, topic;
+  std::optional<std::string> organisation, email;
+};
+
+// ---- outputs ----
+struct MeetingView {
+  calendar::Meeting meeting;
+  calendar::Series series;
+  calendar::Group group;
+  calendar::Venue venue;
+  std::vector<calendar::Presenter> presenters;
+  int apologies = 0;
+};
+struct SeriesCreated {
+  calendar::Series series;
+  std::vector<MeetingView> meetings;
+  std::vector<Warning> warnings;
+};
+struct MeetingEditResult {
+  MeetingView view;
+  std::vector<Warning> warnings;
+  bool changed = false;  // false: the patch asked for what already was
+};
+struct MemberCreated {
+  calendar::Member member;
+  std::string feed_token;  // shown once
+  std::string page_token;  // shown once
+};
+struct AttendanceRow {
+  calendar::Member member;
+  calendar::Attendance status = calendar::Attendance::kExpected;
+  std::string reason;
+};
+struct AttendanceView {
+  MeetingView meeting;
+  std::vector<AttendanceRow> members;
+  calendar::QuorumForecast quorum;
+};
+
+// What a write changed, for the notices (notify/) and the feed caches. One per meeting touched.
+struct MeetingEvent {
+  enum class Kind {
+    kMoved,
+    kVenueChanged,
+    kRetimed,
+    kCancelled,
+    kReinstated,
+    kPresenterAdded,
+    kPresenterRemoved,
+    kApologies,
+    kNotes,
+    kApologiesWithdrawn
+  };
+  std::vector<Kind> kinds;
+  calendar::Meeting before;
+  calendar::Meeting after;
+  std::optional<calendar::Presenter> presenter;  // for presenter changes
+  Id member_id = 0;                              // for apologies
+};
+// Called inside the write transaction (so queued notices commit with the change).
+using ChangeHook = std::function<Status(calendar::store::Tx&, const MeetingEvent&, int64_t now)>;
+// Called inside AddMember's transaction with the member and its tokens (the welcome notice).
+using MemberHook = std::function<Status(calendar::store::Tx&, const calendar::Group&,
+                                        const MemberCreated&, int64_t now)>;
+// Called inside RequestPasswordReset's transaction with the organiser and the one-time link.
+using ResetHook = std::function<Status(calendar::store::Tx&, const calendar::Organiser&,
+                                       const std::string& url, int64_t now)>;
+
+// ---- organiser sessions (ops/sessions.cc) ----
+struct LoginLimits {
+  int failures_per_email = 5;     // failed logins per email address in the window -> refused
+  int failures_per_address = 20;  // per client address (a proxy in front shares one address)
+  int64_t window_seconds = 15 * 60;
+  int64_t session_seconds = 12 * 3600;  // absolute session lifetime
+};
+struct Session {
+  std::string token;  // the cookie value: shown once, stored as its hash
+  calendar::Organiser organiser;
+  int64_t expires_at = 0;
+};
+
+// ---- the member's own pages, reached by capability links (ops/member_links.cc) ----
+struct MemberMeeting {
+  MeetingView view;
+  std::string apology_token;  // for /apologies/{token}
+  bool apologised = false;
+  std::string reason;
+  bool open = false;  // apologies can still be sent or withdrawn (scheduled, not yet started)
+};
+struct MemberHome {
+  calendar::Member member;
+  calendar::Group group;
+  std::vector<MemberMeeting> upcoming;
+  int live_feed_links = 0;
+};
+struct ApologyPage {
+  calendar::Member member;
+  MemberMeeting meeting;
+  bool changed = false;  // this call wrote something (a repeat POST does not)
+};
+
+// The one-click unsubscribe link of notices (RFC 8058): /unsubscribe/{token}.
+struct UnsubscribePage {
+  calendar::Member member;
+  calendar::Group group;
+  bool changed = false;  // this call changed the member's choice (a repeat does not)
+};
+
+// ---- public pages (ops/public.cc): public groups only ----
+struct GroupPage {
+  calendar::Group group;
+  std::vector<MeetingView> upcoming;
+};
+struct VenuePage {
+  calendar::Venue venue;
+  std::vector<MeetingView> upcoming;  // meetings of public groups only
+};
+
+// ---- organiser pages (ops/organise.cc) ----
+struct PreviewRecipient {
+  std::string name;
+  std::string email;
+  std::string how;  // what they will get, in words
+};
+struct ChangePreview {
+  MeetingView before;
+  MeetingView after;
+  std::string etag;  // of `before`: the confirm form sends it as If-Match
+  bool changed = false;
+  std::vector<Warning> warnings;
+  std::optional<Status> blocked;  // e.g. a venue clash, which "force" may override
+  std::vector<PreviewRecipient> told;
+  std::vector<PreviewRecipient> not_told;
+};
+struct MinutesPerson {
+  std::string name;
+  std::string organisation;
+  std::string topic;  // presenters only
+};
+struct MinutesHeader {
+  MeetingView meeting;
+  std::string heading;  // MINUTES OF ... MEETING HELD ON MONDAY 15 MARCH 2010 AT PREMISES OF ...
+  bool register_taken = false;  // false: "In attendance" lists the members expected
+  std::vector<MinutesPerson> attendance, apologies, presenting;
+};
+
+class Operations {
+ public:
+  Operations(calendar::store::Db& db, Clock clock, RandomSource random, std::string base_url);
+
+  void set_change_hook(ChangeHook hook) { change_hook_ = std::move(hook); }
+  void set_member_hook(MemberHook hook) { member_hook_ = std::move(hook); }
+  void set_reset_hook(ResetHook hook) { reset_hook_ = std::move(hook); }
+  // Called after every committed write, in order of adding (wakes the mail worker, tells the
+  // feed cache that data moved). Add before serving; not thread-safe against Commit.
+  void add_after_commit(std::function<void()> f) { after_commit_.push_back(std::move(f)); }
+  calendar::store::Db& db() { return db_; }
+  int64_t Now() const { return clock_(); }
+  const std::string& base_url() const { return base_url_; }
+
+  // ---- organisers ----
+  Result<calendar::Organiser> EnsureOrganiser(const std::string& email, const std::string& name);
+  Result<std::string> IssueApiToken(const std::string& email, const std::string& name);
+  Result<Id> Authenticate(const std::string& bearer_token);
+
+  // Loads (creating on first use) the server keys: the apology link key and the form key.
+  // Called once by App::Create before any request; the keys never change afterwards.
+  Status LoadKeys();
+  const std::string& link_key() const { return link_key_; }
+  // The anti-CSRF token of a form bound to `secret` (a session token, a capability token).
+  std::string FormToken(const std::string& purpose, const std::string& secret) const;
+
+  // ---- organiser login (ops/sessions.cc) ----
+  void set_login_limits(LoginLimits limits) { limits_ = limits; }
+  // Sets the password (ValidatePassword) of the organiser, created if missing.
+  Status SetPassword(const std::string& email, const std::string& password);
+  // Checks the password and opens a new session. kRateLimited when the email or the client
+  // address has too many recent failures (checked before the password, so guessing stops);
+  // kUnauthenticated for a wrong email or password (the same message for both).
+  Result<Session> Login(const std::string& email, const std::string& password,
+                        const std::string& client_address);
+  // The organiser of a live session, or kUnauthenticated.
+  Result<calendar::Organiser> AuthenticateSession(const std::string& session_token);
+  // Ends the session (idempotent).
+  Status Logout(const std::string& session_token);
+  // "Forgot your password": when `email` is an organiser's, a one-time link (valid 1 hour,
+  // earlier ones withdrawn) goes to it through the reset hook. Always Ok, whether or not the
+  // account exists or the request was throttled (3 per email, 10 per client address in the
+  // login window), so the answer tells nothing about who has an account.
+  Status RequestPasswordReset(const std::string& email, const std::string& client_address);
+  // The organiser of a live reset link, or kNotFound "invalid_link" (GET: changes nothing).
+  Result<calendar::Organiser> PasswordResetLink(const std::string& token);
+  // Sets the new password through a live link, which then stops working; every session ends
+  // and a new one is returned for this browser.
+  Result<Session> ResetPassword(const std::string& token, const std::string& password,
+                                const std::string& client_address);
+  // A logged-in organiser's new password: the current one is checked as a login is (failures
+  // count towards the same throttle; a wrong one is kInvalidArgument on "current"), every
+  // session ends, and a new one is returned for the browser that asked.
+  Result<Session> ChangePassword(Id organiser, const std::string& current, const std::string& fresh,
+                                 const std::string& client_address);
+
+  // ---- members, by their personal page link (ops/member_links.cc) ----
+  // A page link belongs to one membership (one group): memberships are not joined by email,
+  // since any organiser can add any address to their group and would otherwise gain a link into
+  // that person's other groups. kNotFound for an unknown, replaced or revoked link.
+  Result<MemberHome> MemberByPage(const std::string& page_token);
+  // Replaces the member's calendar feed link: every earlier one stops working. Returns the new
+  // feed token (shown once: only its hash is kept).
+  Result<std::string> NewFeedLink(const std::string& page_token);
+  // choice: "feed" | "invitations" (and notices on) | "none" (unsubscribed from notices).
+  Status SetNotices(const std::string& page_token, const std::string& choice);
+  // Apology links (secrets.h ApologyToken): kNotFound when invalid or revoked.
+  Result<ApologyPage> ApologyByLink(const std::string& apology_token);
+  // Records the member's apologies (idempotent: a repeat changes and sends nothing). Closed
+  // (kConflict "apologies_closed") once the meeting has started or when it is cancelled.
+  Result<ApologyPage> SendApologies(const std::string& apology_token, const std::string& reason);
+  // Withdraws them, until the meeting starts (idempotent).
+  Result<ApologyPage> WithdrawApologies(const std::string& apology_token);
+  // Unsubscribe links (secrets.h UnsubscribeToken): the member and group, or kNotFound when the
+  // link is invalid or revoked. Changes nothing (link scanners GET it).
+  Result<UnsubscribePage> UnsubscribeByLink(const std::string& unsubscribe_token);
+  // Stops the member's notices (not their feed): sets `unsubscribed` and supersedes their notices
+  // still queued. Idempotent: a repeat changes nothing. Notices come back on through the member
+  // page's choice (SetNotices "feed" or "invitations") or Resubscribe.
+  Result<UnsubscribePage> Unsubscribe(const std::string& unsubscribe_token);
+  // Undoes Unsubscribe from the same link (the page's "start the emails again"); idempotent.
+  // Notices withdrawn meanwhile stay withdrawn; the next change is told again.
+  Result<UnsubscribePage> Resubscribe(const std::string& unsubscribe_token);
+
+  // ---- public pages (ops/public.cc): a private group answers kNotFound ----
+  Result<GroupPage> PublicGroup(const std::string& slug);
+  Result<MeetingView> PublicMeeting(Id meeting_id);
+  Result<VenuePage> PublicVenue(Id venue_id);
+
+  // ---- venues ----
+  Result<calendar::Venue> CreateVenue(Id organiser, const VenueInput& in);
+  Result<std::vector<calendar::Venue>> ListVenues(Id organiser);
+  Result<calendar::Venue> GetVenue(Id organiser, Id venue_id);
+  Result<calendar::Venue> UpdateVenue(Id organiser, Id venue_id, const std::string& if_match,
+                                      const VenueInput& in);
+
+  // ---- groups and members ----
+  Result<calendar::Group> CreateGroup(Id organiser, const GroupInput& in);
+  Result<calendar::Group> GetGroup(Id organiser, const std::string& slug);
+  Result<std::vector<calendar::Group>> ListGroups(Id organiser);
+  // Changes the group's name, quorum, visibility or (while it has no meetings) time zone.
+  Result<calendar::Group> UpdateGroup(Id organiser, const std::string& slug,
+                                      const std::string& if_match, const GroupPatch& patch);
+  Result<MemberCreated> AddMember(Id organiser, const std::string& slug, const MemberInput& in);
+  // The group's current members (removed ones are not listed).
+  Result<std::vector<calendar::Member>> ListMembers(Id organiser, const std::string& slug);
+  // Those removed from the group, most recent first (AddMember with their email brings one back).
+  Result<std::vector<calendar::Member>> ListFormerMembers(Id organiser, const std::string& slug);
+  // Removes the member without rewriting history: they leave the lists, the registers of
+  // meetings not yet started (their apologies and marks there go), quorum counts and notices
+  // (queued ones are superseded); every link of theirs stops working (page, feed, apology,
+  // unsubscribe). Registers and minutes of meetings that started before still show them.
+  // Idempotent. Adding the same email again brings the same member back with new links.
+  // With `slug`, the member must belong to that group (404 otherwise).
+  Result<calendar::Member> RemoveMember(Id organiser, Id member_id, const std::string& slug = "");
+  // One current member of the group (404 for another group's or a removed member).
+  Result<calendar::Member> GetMember(Id organiser, const std::string& slug, Id member_id);
+  // Changes a current member's name, email, organisation, role or notice delivery. Notices
+  // already queued keep the address they were queued for.
+  Result<calendar::Member> UpdateMember(Id organiser, const std::string& slug, Id member_id,
+                                        const std::string& if_match, const MemberPatch& patch);
+
+  // ---- series and meetings ----
+  Result<SeriesCreated> CreateSeries(Id organiser, const std::string& slug, const SeriesInput& in);
+  // The date warnings (bank holiday, capacity, ambiguous time) of the series' scheduled meetings
+  // as they stand: what the series page shows after creating it.
+  Result<std::vector<Warning>> SeriesWarnings(Id organiser, Id series_id);
+  Result<std::vector<MeetingView>> ListMeetings(Id organiser, const std::string& slug,
+                                                const std::string& from, const std::string& to);
+  Result<MeetingView> GetMeeting(Id organiser, Id meeting_id);
+  Result<MeetingEditResult> ChangeMeeting(Id organiser, Id meeting_id, const std::string& if_match,
+                                          const MeetingPatch& patch);
+  Result<calendar::Presenter> AddPresenter(Id organiser, Id meeting_id, const PresenterInput& in);
+  Status RemovePresenter(Id organiser, Id meeting_id, Id presenter_id);
+
+  // ---- apologies and the register ----
+  // Records apologies on a member's behalf; true when new (a repeat changes nothing).
+  Result<bool> RecordApologies(Id organiser, Id meeting_id, Id member_id,
+                               const std::string& reason);
+  Result<AttendanceView> Attendance(Id organiser, Id meeting_id);
+  Status MarkAttendance(Id organiser, Id meeting_id, Id member_id, const std::string& status);
+  // ---- the notice outbox ----
+  // Notices of the organiser's groups, newest first; `status` is "" (every notice but the
+  // superseded) or queued|sent|failed|superseded.
+  Result<std::vector<notify::OutboxEntry>> ListOutbox(Id organiser, const std::string& status);
+
+  Result<std::vector<calendar::Busy>> VenueBusy(Id organiser, Id venue_id, const std::string& from,
+                                                const std::string& to);
+
+  // ---- organiser pages (ops/organise.cc) ----
+  // Members' addresses whose latest notice failed with nothing delivered since (address in lower
+  // case -> the relay's answer): the members page flags them for the organiser to check.
+  Result<std::map<std::string, std::string>> FailingAddresses(Id organiser,
+                                                              const std::string& slug);
+  // Meetings of the group from today (in its zone) on.
+  Result<std::vector<MeetingView>> UpcomingMeetings(Id organiser, const std::string& slug);
+  // A new personal page link for the member (earlier ones stop working): the member and the
+  // page token (shown once); feed_token stays empty.
+  Result<MemberCreated> NewMemberPageLink(Id organiser, Id member_id);
+  // Revokes the member's live `kind` ("feed" or "page") tokens and, unless `revoke_only`,
+  // issues a new one (returned in feed_token or page_token, shown once). A revoked feed URL
+  // answers 404.
+  Result<MemberCreated> RotateMemberLink(Id organiser, Id member_id, const std::string& kind,
+                                         bool revoke_only);
+  // What ChangeMeeting would do, and who would be told what, without writing anything.
+  Result<ChangePreview> PreviewChange(Id organiser, Id meeting_id, MeetingPatch patch);
+  // The register in one go: `present` are present; every other member is absent, except those
+  // who sent apologies (they stay "apologies").
+  Status SetRegister(Id organiser, Id meeting_id, const std::vector<Id>& present);
+  // The minutes header in the shape of shared/seed's minutes.
+  Result<MinutesHeader> Minutes(Id organiser, Id meeting_id);
+
+  // ETags of changeable objects (strong, quoted).
+  static std::string MeetingETag(const calendar::Meeting& m);
+  static std::string VenueETag(const calendar::Venue& v);
+  // Groups and members carry no version column: their ETags hash the fields a PATCH can change.
+  static std::string GroupETag(const calendar::Group& g);
+  static std::string MemberETag(const calendar::Member& m);
+
+  // Loads the full view of a meeting inside an open transaction (no access check).
+  static Result<MeetingView> LoadView(calendar::store::Tx& tx, const calendar::Meeting& m);
+
+ private:
+  Result<calendar::Group> OwnedGroup(calendar::store::Tx& tx, Id organiser,
+                                     const std::string& slug);
+  Result<calendar::Meeting> OwnedMeeting(calendar::store::Tx& tx, Id organiser, Id meeting_id);
+  Result<calendar::Venue> OwnedVenue(calendar::store::Tx& tx, Id organiser, Id venue_id);
+  Result<std::optional<calendar::Busy>> Clash(calendar::store::Tx& tx, const calendar::Group& g,
+                                              Id venue_id, const calendar::LocalDateTime& start,
+                                              int duration, Id self);
+  // Validates the patch and writes it inside `tx` (no commit, no notices): the view after it and,
+  // when something changed, what changed in *change. ChangeMeeting commits it; PreviewChange
+  // rolls it back.
+  Result<MeetingEditResult> ApplyChange(calendar::store::Tx& tx, Id organiser, Id meeting_id,
+                                        const std::string& if_match, const MeetingPatch& patch,
+                                        int64_t now, MeetingEvent* change);
+  Status Commit(calendar::store::Tx& tx);
+  Status Changed(calendar::store::Tx& tx, const MeetingEvent& change, int64_t now);
+  // The member page link's member, or kNotFound.
+  Result<calendar::Member> PageMember(calendar::store::Tx& tx, const std::string& page_token);
+  // Loads the member and meeting of an apology link and checks its signature.
+  Result<ApologyPage> LoadApology(calendar::store::Tx& tx, const std::string& apology_token);
+  // Loads the member and group of an unsubscribe link and checks its signature.
+  Result<UnsubscribePage> LoadUnsubscribe(calendar::store::Tx& tx, const std::string& token);
+  Result<MemberMeeting> LoadMemberMeeting(calendar::store::Tx& tx, const calendar::Member& member,
+                                          const calendar::Meeting& m);
+  // True while the meeting is scheduled and has not started.
+  Result<bool> Open(const MeetingView& v) const;
+
+  calendar::store::Db& db_;
+  Clock clock_;
+  RandomSource random_;
+  std::string base_url_;
+  ChangeHook change_hook_;
+  MemberHook member_hook_;
+  ResetHook reset_hook_;
+  std::vector<std::function<void()>> after_commit_;
+  LoginLimits limits_;
+  std::string link_key_;
+  std::string form_key_;
+};
+
+}  // namespace convene::server

@@ -1,0 +1,82 @@
+// Secrets: API tokens, capability tokens (feed, page, apology, unsubscribe) and passwords.
+//
+// Every secret is 256 random bits from libsodium, written base64url (43 characters). Only its
+// SHA-256 (hex) is stored and looked up, so a stolen database holds no usable token and the
+// lookup does not compare secrets byte by byte. Passwords use Argon2id (crypto_pwhash_str,
+// interactive limits). Nothing here logs a secret. Thread-safe after InitCrypto().
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "calendar/model.h"
+#include "calendar/status.h"
+#include "calendar/store/store.h"
+#include "notify/sources.h"
+
+namespace convene::server {
+
+// Calls sodium_init(); false if libsodium cannot start (then nothing else here may be used).
+bool InitCrypto();
+
+// The random source, injectable for tests: fills `n` bytes.
+using notify::RandomSource;
+using notify::SystemRandom;
+
+std::string NewSecret(const RandomSource& random);  // 43 chars of base64url
+std::string HashSecret(const std::string& secret);  // 64 hex chars
+std::string NewUuid(const RandomSource& random);    // RFC 4122 v4, for iCalendar UIDs
+
+// Issues a token of `kind` in `row` inside the caller's transaction; returns the secret, which
+// must be shown once and never stored.
+Result<std::string> IssueToken(calendar::store::Tx& tx, const RandomSource& random,
+                               calendar::store::TokenRow row);
+
+// The organiser holding this API token, or kUnauthenticated.
+Result<calendar::Id> AuthenticateApiToken(calendar::store::Tx& tx, const std::string& token,
+                                          int64_t now);
+
+// Apology links: /apologies/{token} for one member and one meeting. The token is 32 bytes,
+// base64url: the meeting id and member id (6 bytes each) and a 20-byte HMAC-SHA-256 (keyed by
+// the server's link key, over both ids and the member's links_version). So links can be put in
+// feeds and mails without storing one row per (member, meeting), the same link comes out every
+// time (feeds stay byte-identical), and bumping links_version revokes all of a member's links.
+struct ApologyRef {
+  calendar::Id meeting_id = 0;
+  calendar::Id member_id = 0;
+};
+// The link key (32 random bytes, hex), created on first use.
+Result<std::string> LinkKey(calendar::store::Tx& tx, const RandomSource& random);
+std::string ApologyToken(const std::string& link_key, calendar::Id meeting_id,
+                         calendar::Id member_id, int64_t links_version);
+// Decodes the ids; the caller then loads the member and checks with ApologyToken (constant time).
+std::optional<ApologyRef> DecodeApologyToken(const std::string& token);
+bool ApologyTokenValid(const std::string& link_key, const std::string& token,
+                       const calendar::Member& member, calendar::Id meeting_id);
+
+// One-click unsubscribe links (RFC 8058) in notices: /unsubscribe/{token}. Same layout as an
+// apology token with meeting id 0, but the MAC covers "unsubscribe|...", so neither kind of
+// token passes for the other. Bumping links_version revokes them too.
+std::string UnsubscribeToken(const std::string& link_key, calendar::Id member_id,
+                             int64_t links_version);
+// The member id the token claims (check it with UnsubscribeTokenValid), or nullopt.
+std::optional<calendar::Id> DecodeUnsubscribeToken(const std::string& token);
+bool UnsubscribeTokenValid(const std::string& link_key, const std::string& token,
+                           const calendar::Member& member);
+
+// Argon2id. Passwords must be 12..128 characters (ASVS 2.1: no composition rules).
+Status ValidatePassword(const std::string& password);
+Result<std::string> HashPassword(const std::string& password);
+bool VerifyPassword(const std::string& hash, const std::string& password);
+
+// Constant-time comparison of two strings (CSRF tokens).
+bool SecretsEqual(const std::string& a, const std::string& b);
+
+// An anti-CSRF form token: base64url(HMAC-SHA-256(key, purpose "|" secret)), e.g. purpose
+// "session" and the session token's hash, so the token needs no storage, differs per session and
+// dies with it. Compare with SecretsEqual.
+std::string FormToken(const std::string& key, const std::string& purpose,
+                      const std::string& secret);
+
+}  // namespace convene::server

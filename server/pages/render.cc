@@ -1,0 +1,306 @@
+#include "server/pages/render.h"
+
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <kainjow/mustache.hpp>
+
+#include "server/http/responses.h"
+#include "server/pages/templates/templates.h"
+
+namespace convene::server::pages {
+
+using nlohmann::json;
+namespace mu = kainjow::mustache;
+
+namespace {
+
+const char* const kWeekdays[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                 "Friday", "Saturday", "Sunday"};
+const char* const kMonths[] = {"January",   "February", "March",    "April",
+                               "May",       "June",     "July",     "August",
+                               "September", "October",  "November", "December"};
+
+mu::data ToData(const json& j) {
+  switch (j.type()) {
+    case json::value_t::object: {
+      mu::data d{mu::data::type::object};
+      for (const auto& [k, v] : j.items()) d.set(k, ToData(v));
+      return d;
+    }
+    case json::value_t::array: {
+      mu::data l{mu::data::type::list};
+      for (const auto& v : j) l.push_back(ToData(v));
+      return l;
+    }
+    case json::value_t::boolean:
+      return mu::data{j.get<bool>()};
+    case json::value_t::string:
+      return mu::data{j.get<std::string>()};
+    case json::value_t::null:
+    case json::value_t::discarded:
+      return mu::data{false};
+    default:
+      return mu::data{j.dump()};
+  }
+}
+
+std::string_view Css() {
+  static const std::string_view css = templates::Get("style.css").value_or("");
+  return css;
+}
+
+std::string StyleHash() {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  std::string_view css = Css();
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(css.data()), css.size());
+  char out[sodium_base64_ENCODED_LEN(sizeof digest, sodium_base64_VARIANT_ORIGINAL)];
+  sodium_bin2base64(out, sizeof out, digest, sizeof digest, sodium_base64_VARIANT_ORIGINAL);
+  return out;
+}
+
+struct ErrorText {
+  const char* title;
+  const char* hint;
+};
+
+ErrorText TextFor(const Status& st) {
+  if (st.error_code() == "invalid_link")
+    return {"This link does not work", "Links are personal and can be replaced by newer ones."};
+  if (st.error_code() == "apologies_closed") return {"Apologies are closed", ""};
+  switch (st.code()) {
+    case Code::kInvalidArgument:
+      return {"Please check what you entered", "Go back, correct it and send it again."};
+    case Code::kUnauthenticated:
+      return {"Please log in", ""};
+    case Code::kPermissionDenied:
+      return {"This form has expired",
+              "For your safety each form only works from the page that showed it. Go back, "
+              "reload the page and try again."};
+    case Code::kNotFound:
+      return {"Not found", "There is nothing here, or it is not public."};
+    case Code::kConflict:
+      return {"That cannot be done now", ""};
+    case Code::kPreconditionFailed:
+      return {"Someone changed this meanwhile",
+              "Go back, reload the page to see the latest version, and try again."};
+    case Code::kTooLarge:
+      return {"That was too much", "Send less text."};
+    case Code::kRateLimited:
+      return {"Too many attempts", "Wait a few minutes before trying again."};
+    case Code::kUnavailable:
+      return {"Busy", "The server is busy. Try again in a moment."};
+    default:
+      return {"Something went wrong", "It has been logged. Try again later."};
+  }
+}
+
+void SecurityHeaders(httplib::Response& res, Privacy privacy) {
+  res.set_header("Content-Security-Policy", PageCsp());
+  res.set_header("Referrer-Policy", "no-referrer");
+  res.set_header("X-Frame-Options", "DENY");
+  res.set_header("Cache-Control", privacy == Privacy::kPrivate ? "no-store" : "no-cache");
+}
+
+Result<std::string> RenderWithPartials(const std::string& name, const json& data) {
+  auto text = templates::Get(name);
+  if (!text) return Internal("no template " + name);
+  mu::mustache tmpl{std::string(*text)};
+  if (!tmpl.is_valid()) return Internal("template " + name + ": " + tmpl.error_message());
+  mu::data d = ToData(data);
+  for (std::string_view n : templates::Names()) {
+    if (n.empty() || n[0] != '_') continue;
+    std::string key(n.substr(0, n.find('.')));
+    d.set(key, mu::data{std::string(*templates::Get(n))});
+  }
+  std::string out = tmpl.render(d);
+  if (!tmpl.is_valid()) return Internal("template " + name + ": " + tmpl.error_message());
+  return out;
+}
+
+const char* kFallback500 =
+    "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Something went wrong"
+    "</title><h1>Something went wrong</h1><p>It has been logged. Try again later.</p></html>\n";
+
+}  // namespace
+
+const std::string& PageCsp() {
+  static const std::string csp =
+      "default-src 'none'; style-src 'sha256-" + StyleHash() +
+      "'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+  return csp;
+}
+
+Result<std::string> Render(const std::string& name, const json& data) {
+  return RenderWithPartials(name, data);
+}
+
+void SendPage(httplib::Response& res, int status, const std::string& name, const std::string& title,
+              json data, Privacy privacy, const Viewer* viewer) {
+  auto body = RenderWithPartials(name, data);
+  json layout = {{"title", title}, {"css", std::string(Css())}};
+  // A page of wide tables (the outbox) may use the width of a desktop screen.
+  if (data.value("wide", false)) layout["wide"] = true;
+  if (body.ok()) layout["body"] = *body;
+  if (viewer)
+    layout["viewer"] = {
+        {"name", viewer->organiser.name.empty() ? viewer->organiser.email : viewer->organiser.name},
+        {"csrf", viewer->csrf}};
+  auto page = body.ok() ? RenderWithPartials("layout.mustache", layout) : body;
+  SecurityHeaders(res, privacy);
+  if (!page.ok()) {
+    spdlog::error("page {}: {}", name, page.status().message());
+    res.status = 500;
+    res.set_content(kFallback500, "text/html; charset=utf-8");
+    return;
+  }
+  res.status = status;
+  res.set_content(*page, "text/html; charset=utf-8");
+}
+
+void SendErrorPage(httplib::Response& res, const Status& st, const std::string& back) {
+  const int status = HttpStatus(st.code());
+  ErrorText text = TextFor(st);
+  std::string message = st.message();
+  if (!message.empty())
+    message[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(message[0])));
+  json data = {
+      {"status", status}, {"title", text.title}, {"message", message}, {"hint", text.hint}};
+  if (st.code() == Code::kInternal || message.empty()) data["message"] = nullptr;
+  if (!back.empty() && IsLocalPath(back)) data["back"] = back;
+  if (st.code() == Code::kUnauthenticated) data["login"] = true;
+  SendPage(res, status, "error.mustache", text.title, data, Privacy::kPrivate);
+  if (st.code() == Code::kRateLimited) res.set_header("Retry-After", "900");
+  if (st.code() == Code::kUnavailable) res.set_header("Retry-After", "2");
+}
+
+void SeeOther(httplib::Response& res, const std::string& location) {
+  res.status = 303;
+  res.set_header("Location", IsLocalPath(location) ? location : "/");
+  res.set_header("Cache-Control", "no-store");
+  res.set_header("Referrer-Policy", "no-referrer");
+}
+
+std::string CookieValue(const httplib::Request& req, const std::string& name) {
+  const std::string header = req.get_header_value("Cookie");
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t end = header.find(';', pos);
+    if (end == std::string::npos) end = header.size();
+    std::string part = header.substr(pos, end - pos);
+    part.erase(0, part.find_first_not_of(' '));
+    if (part.size() > name.size() && part.compare(0, name.size(), name) == 0 &&
+        part[name.size()] == '=')
+      return part.substr(name.size() + 1);
+    pos = end + 1;
+  }
+  return {};
+}
+
+std::string CookieHeader(const std::string& name, const std::string& value, int64_t max_age,
+                         bool secure) {
+  std::string c = name + "=" + value + "; Path=/; Max-Age=" + std::to_string(max_age) +
+                  "; HttpOnly; SameSite=Lax";
+  if (secure) c += "; Secure";
+  return c;
+}
+
+bool IsLocalPath(const std::string& path) {
+  if (path.empty() || path[0] != '/' || path.size() > 512) return false;
+  if (path.size() > 1 && (path[1] == '/' || path[1] == '\\')) return false;
+  for (unsigned char c : path)
+    if (c < 0x20 || c == 0x7f || c == '\\') return false;
+  return true;
+}
+
+Form::Form(const httplib::Request& req) {
+  if (req.method == "GET" || req.method == "HEAD") {
+    params_ = req.params;
+    return;
+  }
+  if (req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0)
+    httplib::detail::parse_query_text(req.body, params_);
+}
+
+std::string Form::Get(const std::string& name) const {
+  auto it = params_.find(name);
+  return it == params_.end() ? std::string() : it->second;
+}
+
+std::vector<std::string> Form::All(const std::string& name) const {
+  std::vector<std::string> out;
+  auto [b, e] = params_.equal_range(name);
+  for (auto it = b; it != e; ++it) out.push_back(it->second);
+  return out;
+}
+
+std::string HumanDate(const calendar::CivilDate& d) {
+  return std::string(kWeekdays[calendar::Weekday(d)]) + " " + std::to_string(d.day) + " " +
+         kMonths[d.month - 1] + " " + std::to_string(d.year);
+}
+
+std::string HumanTimes(const calendar::Meeting& m) {
+  return calendar::FormatTimeOfDay(m.start.minute_of_day) + " to " +
+         calendar::FormatTimeOfDay(m.end().minute_of_day);
+}
+
+std::string UrlEncode(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string MapUrl(const calendar::Venue& v) {
+  std::string q = v.address;
+  if (!v.postcode.empty()) q += (q.empty() ? "" : " ") + v.postcode;
+  return "https://www.openstreetmap.org/search?query=" + UrlEncode(q);
+}
+
+json VenueModel(const calendar::Venue& v) {
+  json j = {{"id", v.id},
+            {"name", v.name},
+            {"address", v.address},
+            {"postcode", v.postcode},
+            {"map_url", MapUrl(v)}};
+  if (!v.notes.empty()) j["notes"] = v.notes;
+  if (v.capacity) j["capacity"] = *v.capacity;
+  return j;
+}
+
+json MeetingModel(const MeetingView& v) {
+  const calendar::Meeting& m = v.meeting;
+  json presenters = json::array();
+  for (const calendar::Presenter& p : v.presenters) {
+    json pj = {{"id", p.id}, {"name", p.name}, {"topic", p.topic}};
+    if (!p.organisation.empty()) pj["organisation"] = p.organisation;
+    if (!p.email.empty()) pj["email"] = p.email;
+    presenters.push_back(pj);
+  }
+  json j = {{"id", m.id},
+            {"title", v.series.title},
+            {"date", HumanDate(m.start.date)},
+            {"times", HumanTimes(m)},
+            {"iso", calendar::FormatLocal(m.start)},
+            {"cancelled", m.status == calendar::MeetingStatus::kCancelled},
+            {"moved", m.start != m.original_start},
+            {"venue", VenueModel(v.venue)},
+            {"group", {{"slug", v.group.slug}, {"name", v.group.name}}},
+            {"presenters", presenters},
+            {"has_presenters", !presenters.empty()},
+            {"public", v.group.is_public},
+            {"apologies", v.apologies}};
+  if (!m.notes.empty()) j["notes"] = m.notes;
+  if (!v.series.agenda.empty()) j["agenda"] = v.series.agenda;
+  return j;
+}
+
+}  // namespace convene::server::pages

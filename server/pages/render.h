@@ -1,0 +1,85 @@
+// The HTML side of the server: template rendering inside the one layout, the security headers of
+// every page, HTML error pages, cookies, redirects, and the view models (JSON objects handed to
+// mustache) of meetings and venues shared by the page handlers.
+//
+// Every value reaches the page through a mustache {{variable}}, which HTML-escapes it (& < > " ');
+// the only unescaped insertions are the rendered body into the layout and the constant style
+// sheet. Pages carry a Content-Security-Policy without script and with the style sheet's SHA-256
+// (no 'unsafe-inline'), frame-ancestors 'none', and Cache-Control (no-store when private).
+//
+// Threads: all functions are safe to call from any request thread.
+#pragma once
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "calendar/model.h"
+#include "calendar/status.h"
+#include "server/ops/operations.h"
+
+namespace convene::server::pages {
+
+inline constexpr const char* kSessionCookie = "convene_session";
+inline constexpr const char* kLoginCookie = "convene_login";
+
+// kPrivate: the page carries a capability token or an organiser's data (no-store);
+// kPublic: anyone may see it (no-cache: revalidate, but fine to keep).
+enum class Privacy { kPublic, kPrivate };
+
+// Who is looking, for the layout's header: a logged-in organiser gets a logout form.
+struct Viewer {
+  calendar::Organiser organiser;
+  std::string session_token;
+  std::string csrf;  // the session's form token
+};
+
+// Renders template `name` (e.g. "member.mustache") with `data` inside the layout and sends it.
+// `"wide": true` in `data` widens the page's main column (tables).
+// A template failure sends the 500 page instead (and logs why).
+void SendPage(httplib::Response& res, int status, const std::string& name, const std::string& title,
+              nlohmann::json data, Privacy privacy, const Viewer* viewer = nullptr);
+// The HTML error page for a Status, with the status code of HttpStatus(). Internal errors say
+// only that something went wrong. `back` (a local path) adds a "Go back" link.
+void SendErrorPage(httplib::Response& res, const Status& st, const std::string& back = {});
+// 303 See Other to a local path (after every successful form POST).
+void SeeOther(httplib::Response& res, const std::string& location);
+
+// Renders one template (partials "_*.mustache" are available to it). For tests and minutes.
+Result<std::string> Render(const std::string& name, const nlohmann::json& data);
+// The Content-Security-Policy of every page.
+const std::string& PageCsp();
+
+// Cookies. The value of `name` in the Cookie header, or empty.
+std::string CookieValue(const httplib::Request& req, const std::string& name);
+// A Set-Cookie value: HttpOnly, SameSite=Lax, Path=/, Secure when `secure`; max_age 0 deletes.
+std::string CookieHeader(const std::string& name, const std::string& value, int64_t max_age,
+                         bool secure);
+
+// True when `path` is a local path safe to redirect to (starts with one "/", no scheme, no
+// backslash, no control characters).
+bool IsLocalPath(const std::string& path);
+
+// The fields of a form POST (application/x-www-form-urlencoded body) or, for GET, the query.
+class Form {
+ public:
+  explicit Form(const httplib::Request& req);
+  // The first value of `name`, or empty.
+  std::string Get(const std::string& name) const;
+  std::vector<std::string> All(const std::string& name) const;
+  bool Has(const std::string& name) const { return params_.count(name) > 0; }
+
+ private:
+  httplib::Params params_;
+};
+
+// Display helpers.
+std::string HumanDate(const calendar::CivilDate& d);  // Monday 15 March 2010
+std::string HumanTimes(const calendar::Meeting& m);   // 10:30 to 13:00
+std::string UrlEncode(const std::string& s);          // RFC 3986 unreserved kept
+std::string MapUrl(const calendar::Venue& v);         // OpenStreetMap search link
+nlohmann::json VenueModel(const calendar::Venue& v);  // name, address, map_url ...
+nlohmann::json MeetingModel(const MeetingView& v);    // date, times, venue, presenters
+
+}  // namespace convene::server::pages
