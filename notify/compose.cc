@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "calendar/words.h"
 #include "notify/rfc5322.h"
 
 namespace convene::notify {
@@ -131,23 +132,14 @@ void Flatten(Recipient& r) {
 
 const char* ItipMethodName(ItipMethod m) { return m == ItipMethod::kCancel ? "CANCEL" : "REQUEST"; }
 
-std::string FormatDay(const calendar::CivilDate& d) {
-  static const char* kDays[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
-                                "Friday", "Saturday", "Sunday"};
-  static const char* kMonths[] = {"January",   "February", "March",    "April",
-                                  "May",       "June",     "July",     "August",
-                                  "September", "October",  "November", "December"};
-  const int month = std::clamp(d.month, 1, 12);
-  return fmt::format("{} {} {} {}", kDays[calendar::Weekday(d)], d.day, kMonths[month - 1], d.year);
-}
+std::string FormatDay(const calendar::CivilDate& d) { return calendar::LongDate(d); }
 
 std::string FormatWhen(const calendar::LocalDateTime& start, int duration_minutes) {
+  std::string s = FormatDay(start.date) + ", ";
+  if (duration_minutes <= 0) return s + calendar::FormatTimeOfDay(start.minute_of_day);
+  s += calendar::TimeRange(start, duration_minutes);
   const calendar::LocalDateTime end = calendar::AddMinutes(start, duration_minutes);
-  std::string s = FormatDay(start.date) + ", " + calendar::FormatTimeOfDay(start.minute_of_day);
-  if (duration_minutes > 0) {
-    s += " to " + calendar::FormatTimeOfDay(end.minute_of_day);
-    if (end.date != start.date) s += " on " + FormatDay(end.date);
-  }
+  if (end.date != start.date) s += " on " + FormatDay(end.date);
   return s;
 }
 

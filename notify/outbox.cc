@@ -227,10 +227,11 @@ Result<OutboxCounts> CountOutbox(Tx& tx, int64_t now) {
   Stmt s = tx.Prepare(
       "SELECT coalesce(sum(status = 'queued'), 0), coalesce(sum(status = 'sent'), 0),"
       " coalesce(sum(status = 'failed'), 0), coalesce(sum(status = 'superseded'), 0),"
-      " coalesce(sum(status = 'queued' AND lease_until > ?1), 0) FROM outbox");
+      " coalesce(sum(status = 'queued' AND lease_until > ?1), 0),"
+      " coalesce(min(CASE WHEN status = 'queued' THEN created_at END), 0) FROM outbox");
   s.BindAll(now);
   if (!s.Step()) return s.status().ok() ? Internal("no counts") : s.status();
-  return OutboxCounts{s.Int(0), s.Int(1), s.Int(2), s.Int(3), s.Int(4)};
+  return OutboxCounts{s.Int(0), s.Int(1), s.Int(2), s.Int(3), s.Int(4), s.Int(5)};
 }
 
 }  // namespace convene::notify

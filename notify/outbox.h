@@ -126,6 +126,7 @@ Result<std::map<std::string, std::string>> FailingRecipients(Tx& tx, Id group_id
 struct OutboxCounts {
   int64_t queued = 0, sent = 0, failed = 0, superseded = 0;
   int64_t leased = 0;  // queued rows whose lease is live at `now`: in flight
+  int64_t oldest_queued_at = 0;  // created_at of the oldest queued row; 0 when none is queued
 };
 Result<OutboxCounts> CountOutbox(Tx& tx, int64_t now);
 

@@ -22,8 +22,11 @@
 
 #include "server/app/app.h"
 #include "server/app/demo.h"
+#include "server/http/logging.h"
 
 namespace {
+
+constexpr const char* kVersion = "0.2.0";
 
 using convene::Status;
 using convene::server::App;
@@ -101,7 +104,7 @@ int Serve(Config config) {
   auto app = App::Create(config);
   if (!app.ok()) return Fail(app.status().message());
   if (Status st = (*app)->Bind(); !st.ok()) return Fail(st.message());
-  spdlog::info("convene {} starting: {}", "0.1.0", (*app)->config().Describe());
+  spdlog::info("convene {} starting: {}", kVersion, (*app)->config().Describe());
   if (config.listens_beyond_loopback() && config.trusted_proxies.empty())
     spdlog::warn(
         "listening on {} beyond loopback with no --trusted-proxy: put nginx in front "
@@ -109,18 +112,28 @@ int Serve(Config config) {
         config.listen);
   RaiseFileLimit();
 
-  // Stop cleanly on SIGINT/SIGTERM: a dedicated thread waits for them.
+  // Stop cleanly on SIGINT/SIGTERM, reopen the log file on SIGHUP (logrotate): a dedicated
+  // thread waits for them.
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   App* raw = app->get();
   std::thread signals([raw, set] {
-    int sig = 0;
-    sigwait(&set, &sig);
-    spdlog::info("signal {}: stopping", sig);
-    raw->Stop();
+    for (;;) {
+      int sig = 0;
+      sigwait(&set, &sig);
+      if (sig == SIGHUP) {
+        convene::server::logging::Reopen();
+        spdlog::info("signal {}: log file reopened", sig);
+        continue;
+      }
+      spdlog::info("signal {}: stopping", sig);
+      raw->Stop();
+      return;
+    }
   });
   signals.detach();
 
@@ -141,6 +154,7 @@ int Serve(Config config) {
 int main(int argc, char** argv) {
   CLI::App cli{"convene: meeting scheduling and venue calendars"};
   cli.require_subcommand(1);
+  cli.set_version_flag("--version", std::string("convene ") + kVersion);
   cli.set_help_all_flag("--help-all");
 
   Config config;
@@ -194,6 +208,16 @@ int main(int argc, char** argv) {
   for (const auto& o : int_options) serve->add_option(o.flag, *o.value, o.help)->envname(o.env);
   serve->add_option("--threads", config.threads, "HTTP worker threads")->envname("CONVENE_THREADS");
   serve
+      ->add_option("--metrics-token", config.metrics_token,
+                   "Bearer token for GET /metrics (default: only this machine may read it)")
+      ->envname("CONVENE_METRICS_TOKEN");
+  serve->add_option("--metrics", config.metrics, "count requests for /metrics (true/false)")
+      ->envname("CONVENE_METRICS");
+  serve->add_option("--log-file", config.log_file, "append logs here (reopened on SIGHUP)")
+      ->envname("CONVENE_LOG_FILE");
+  serve->add_option("--log-format", config.log_format, "text or json")
+      ->envname("CONVENE_LOG_FORMAT");
+  serve
       ->add_option("--trusted-proxy", config.trusted_proxies,
                    "comma-separated addresses of reverse proxies whose X-Real-IP names the client")
       ->envname("CONVENE_TRUSTED_PROXY");
@@ -219,6 +243,12 @@ int main(int argc, char** argv) {
       ->envname("CONVENE_DB");
   password->add_option("--organiser", password_organiser, "the organiser's email")->required();
 
+  auto* backup = admin->add_subcommand(
+      "backup", "write a consistent copy of a live SQLite database (the server may be running)");
+  std::string backup_db, backup_to;
+  backup->add_option("--db", backup_db, "SQLite database file")->required()->envname("CONVENE_DB");
+  backup->add_option("--to", backup_to, "the new file to write (must not exist)")->required();
+
   auto* demo = cli.add_subcommand("demo", "load the sample group of shared/seed into the database");
   std::string demo_db;
   demo->add_option("--db", demo_db, "SQLite database file")->required()->envname("CONVENE_DB");
@@ -229,21 +259,34 @@ int main(int argc, char** argv) {
     return cli.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return cli.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return cli.exit(e);
   } catch (const CLI::ParseError& e) {
     std::string what = e.what();
     return Fail(what + " (see convene --help)", 2);
   }
 
-  // Logs go to stderr, so stdout carries only what commands print for scripts.
-  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
-      "convene", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  // Logs go to stderr (or --log-file), so stdout carries only what commands print for scripts.
+  (void)convene::server::logging::Setup("", convene::server::logging::Format::kText);
 
   if (*serve) {
     if (!config_file.empty()) {
       if (Status st = ApplyConfigFile(serve, config_file); !st.ok()) return Fail(st.message(), 2);
     }
+    auto format = convene::server::logging::ParseFormat(config.log_format);
+    if (!format.ok()) return Fail(format.status().message(), 2);
+    if (Status st = convene::server::logging::Setup(config.log_file, *format); !st.ok())
+      return Fail(st.message(), 2);
     return Serve(config);
+  }
+  if (*backup) {
+    if (backup_db.rfind("postgresql://", 0) == 0 || backup_db.rfind("postgres://", 0) == 0)
+      return Fail("back up a PostgreSQL database with pg_dump; admin backup copies SQLite files");
+    if (Status st = convene::calendar::store::BackupDatabase(backup_db, backup_to); !st.ok())
+      return Fail(st.message());
+    std::fprintf(stderr, "convene: backup of %s written to %s\n", backup_db.c_str(),
+                 backup_to.c_str());
+    return 0;
   }
 
   // admin token and demo only need the database.

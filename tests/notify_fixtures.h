@@ -11,6 +11,7 @@
 #include <string>
 
 #include "notify/change.h"
+#include "tests/support/temp_dir.h"
 
 namespace convene::notify::testing {
 
@@ -84,20 +85,8 @@ inline InvitationRenderer HandMadeRenderer() {
 }
 
 // A fresh folder under $TMPDIR, removed with the object.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "convene-notify-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data()) ? tmpl : std::string();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+struct TempDir : convene::testing::TempDir {
+  TempDir() : convene::testing::TempDir("convene-notify") {}
 };
 
 }  // namespace convene::notify::testing

@@ -1,6 +1,8 @@
 #include "calendar/store/db.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "calendar/store/migrations.h"
 
@@ -241,6 +243,75 @@ Status Db::Checkpoint() {
   Status st = rc == SQLITE_BUSY ? Status::Ok() : FromSqlite(rc, conn->db, "checkpoint");
   Release(conn);
   return st;
+}
+
+Status BackupDatabase(const std::string& source, const std::string& dest) {
+  if (::access(source.c_str(), R_OK) != 0)
+    return Status(Code::kNotFound, "no database at " + source, "db");
+  if (::access(dest.c_str(), F_OK) == 0)
+    return InvalidArgument("to", dest + " already exists: name a new file");
+  const std::string tmp = dest + ".tmp";
+  ::unlink(tmp.c_str());
+  sqlite3* src = nullptr;
+  sqlite3* out = nullptr;
+  auto close_both = [&] {
+    if (src) sqlite3_close_v2(src);
+    if (out) sqlite3_close_v2(out);
+  };
+  int rc = sqlite3_open_v2(source.c_str(), &src, SQLITE_OPEN_READONLY, nullptr);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_open_v2(tmp.c_str(), &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  if (rc != SQLITE_OK) {
+    Status st = FromSqlite(rc, src, "open for backup");
+    close_both();
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  sqlite3_busy_timeout(src, kBusyTimeoutMs);
+  // One step copies every page under one read transaction: a snapshot. In WAL mode the writers
+  // go on meanwhile.
+  sqlite3_backup* b = sqlite3_backup_init(out, "main", src, "main");
+  if (b == nullptr) {
+    Status st = FromSqlite(sqlite3_errcode(out), out, "backup");
+    close_both();
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  for (int tries = 0; tries < 100; ++tries) {
+    rc = sqlite3_backup_step(b, -1);
+    if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) break;
+    sqlite3_sleep(50);
+  }
+  const int finish = sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE || finish != SQLITE_OK) {
+    Status st = FromSqlite(rc != SQLITE_DONE ? rc : finish, out, "backup");
+    close_both();
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  // The copy stands alone: one file, no WAL beside it.
+  sqlite3_exec(out, "PRAGMA journal_mode=DELETE", nullptr, nullptr, nullptr);
+  sqlite3_stmt* check = nullptr;
+  bool ok = false;
+  if (sqlite3_prepare_v2(out, "PRAGMA integrity_check", -1, &check, nullptr) == SQLITE_OK &&
+      sqlite3_step(check) == SQLITE_ROW)
+    ok = std::string(reinterpret_cast<const char*>(sqlite3_column_text(check, 0))) == "ok";
+  sqlite3_finalize(check);
+  close_both();
+  if (!ok) {
+    ::unlink(tmp.c_str());
+    return Internal("the backup copy failed its integrity check");
+  }
+  const int fd = ::open(tmp.c_str(), O_RDONLY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  if (::rename(tmp.c_str(), dest.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return Status(Code::kUnavailable, "cannot write " + dest);
+  }
+  return Status::Ok();
 }
 
 }  // namespace convene::calendar::store

@@ -103,6 +103,13 @@ class Tx {
   bool done_ = false;
 };
 
+// A consistent copy of the live database at `source` (WAL and all, while other processes write)
+// written to `dest` through SQLite's online backup API: into `dest`.tmp, checked with
+// integrity_check, synced, then renamed, so `dest` is either absent or a whole good copy. Refuses
+// a `dest` that exists. The copy is the database as of one moment during the call: every write
+// committed before the call began is in it.
+Status BackupDatabase(const std::string& source, const std::string& dest);
+
 // Converts an SQLite result code (with the connection's message, for the log) to a Status.
 Status FromSqlite(int rc, sqlite3* conn, std::string_view what);
 

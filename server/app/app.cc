@@ -4,6 +4,10 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include "notify/outbox.h"
 #include "notify/smtp_mailer.h"
 #include "notify/spool_mailer.h"
 #include "server/http/responses.h"
@@ -29,6 +33,10 @@ ListenerOptions ListenerOptionsFrom(const Config& c) {
 App::App(Config config, std::unique_ptr<calendar::store::Db> db, Clock clock, RandomSource random)
     : config_(std::move(config)), db_(std::move(db)), http_(ListenerOptionsFrom(config_)) {
   ops_ = std::make_unique<Operations>(*db_, clock, random, config_.base_url);
+  feeds_ = std::make_unique<FeedService>(*db_, config_.base_url, config_.feed_refresh_minutes,
+                                         clock, random);
+  FeedService* feeds = feeds_.get();
+  ops_->add_after_commit([feeds] { feeds->NoteWrite(); });
   WireNotices(std::move(clock), std::move(random));
 }
 
@@ -109,7 +117,8 @@ Result<std::unique_ptr<App>> App::Create(Config config, Clock clock, RandomSourc
   limits.session_seconds = int64_t{c.session_hours} * 3600;
   app->ops_->set_login_limits(limits);
   app->http_.set_tcp_nodelay(true);  // else small responses wait ~40 ms for a delayed ACK
-  InstallGuards(app->http_, c);
+  app->metrics_.set_enabled(c.metrics);
+  InstallGuards(app->http_, c, app->metrics_);
   RegisterRoutes(*app);
   return app;
 }
@@ -146,6 +155,82 @@ void RaiseListenBacklog(int port) {
 }
 
 }  // namespace
+
+namespace {
+
+// VmRSS (bytes) and Threads of this process, from /proc/self/status.
+std::pair<int64_t, int64_t> ProcessRssAndThreads() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  int64_t rss = 0, threads = 0;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) rss = std::atoll(line.c_str() + 6) * 1024;
+    if (line.rfind("Threads:", 0) == 0) threads = std::atoll(line.c_str() + 8);
+  }
+  return {rss, threads};
+}
+
+int64_t FileSize(const std::string& path) {
+  std::error_code ec;
+  const auto n = std::filesystem::file_size(path, ec);
+  return ec ? 0 : static_cast<int64_t>(n);
+}
+
+}  // namespace
+
+std::string App::MetricsText() {
+  std::string g;
+  auto gauge = [&g](const char* name, const char* help, const char* type, double v,
+                    const std::string& labels = "") {
+    g += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+    g += MetricLine(name, labels, v);
+  };
+  const int64_t now = ops_->Now();
+  auto counts = [&]() -> Result<notify::OutboxCounts> {
+    ASSIGN_OR_RETURN(calendar::store::Tx tx, db_->Read());
+    return notify::CountOutbox(tx, now);
+  }();
+  if (counts.ok()) {
+    g += "# HELP convene_outbox_notices Notices in the outbox by state.\n";
+    g += "# TYPE convene_outbox_notices gauge\n";
+    for (auto [state, n] : {std::pair{"queued", counts->queued},
+                            {"sent", counts->sent},
+                            {"failed", counts->failed},
+                            {"superseded", counts->superseded},
+                            {"in_flight", counts->leased}})
+      g += MetricLine("convene_outbox_notices", std::string("state=\"") + state + "\"",
+                      static_cast<double>(n));
+    gauge("convene_outbox_oldest_queued_age_seconds",
+          "Age of the oldest notice still queued (0 when none is).", "gauge",
+          counts->queued > 0 ? static_cast<double>(now - counts->oldest_queued_at) : 0.0);
+  }
+  const notify::WorkerStats w = worker_->stats();
+  gauge("convene_mail_delivery_attempts_total", "Messages handed to the mail relay or spool.",
+        "counter", static_cast<double>(w.sends));
+  gauge("convene_mail_delivered_total", "Messages the relay accepted.", "counter",
+        static_cast<double>(w.sent));
+  gauge("convene_mail_deferred_total", "Attempts that failed for now and will be retried.",
+        "counter", static_cast<double>(w.retried));
+  gauge("convene_mail_failed_total", "Messages given up on (5xx, or past their lifetime).",
+        "counter", static_cast<double>(w.failed));
+  gauge("convene_mail_relay_pauses_total", "Times the relay was paused as unreachable.", "counter",
+        static_cast<double>(w.relay_pauses));
+  gauge("convene_feed_renders_total", "Feeds rendered (a new revision, or a first request).",
+        "counter", static_cast<double>(feeds_->renders()));
+  gauge("convene_feed_cache_hits_total", "Feeds answered with bytes rendered earlier.", "counter",
+        static_cast<double>(feeds_->cache_hits()));
+  gauge("convene_database_bytes", "Size of the SQLite database file and its WAL.", "gauge",
+        static_cast<double>(FileSize(config_.db) + FileSize(config_.db + "-wal")));
+  const auto [rss, threads] = ProcessRssAndThreads();
+  gauge("convene_process_resident_memory_bytes", "Resident memory of this process.", "gauge",
+        static_cast<double>(rss));
+  gauge("convene_process_threads", "Threads of this process.", "gauge",
+        static_cast<double>(threads));
+  gauge("convene_http_waiting_connections",
+        "Connections idle between requests or still sending their head.", "gauge",
+        static_cast<double>(http_.waiting()));
+  return metrics_.Render(g);
+}
 
 Status App::Bind() {
   const std::string host = config_.listen_host();

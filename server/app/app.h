@@ -19,7 +19,9 @@
 #include "notify/mailer.h"
 #include "notify/worker.h"
 #include "server/app/config.h"
+#include "server/feeds/feed_service.h"
 #include "server/http/listener.h"
+#include "server/http/metrics.h"
 #include "server/ops/operations.h"
 
 namespace convene::server {
@@ -42,6 +44,10 @@ class App {
   Operations& ops() { return *ops_; }
   notify::Worker& mail_worker() { return *worker_; }
   HttpServer& http() { return http_; }
+  Metrics& metrics() { return metrics_; }
+  FeedService& feeds() { return *feeds_; }
+  // The text of GET /metrics: the request series and the gauges read now.
+  std::string MetricsText();
 
  private:
   App(Config config, std::unique_ptr<calendar::store::Db> db, Clock clock, RandomSource random);
@@ -63,6 +69,8 @@ class App {
   std::condition_variable maintenance_cv_;
   bool stopping_ = false;
   std::unique_ptr<Operations> ops_;
+  std::unique_ptr<FeedService> feeds_;  // one feed cache for the App's life
+  Metrics metrics_;
   HttpServer http_;
   int port_ = 0;
 };

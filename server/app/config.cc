@@ -99,6 +99,8 @@ Status Config::Validate() const {
     if (value < 1 || value > 600)
       return InvalidArgument(name, std::string("--") + name + " must be 1 to 600 seconds");
   }
+  if (log_format != "text" && log_format != "json")
+    return InvalidArgument("log-format", "--log-format must be text or json");
   for (const std::string& proxy : trusted_proxy_list()) {
     if (!IsIpLiteral(proxy))
       return InvalidArgument("trusted-proxy", "--trusted-proxy must list IP addresses (got '" +

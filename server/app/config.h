@@ -2,7 +2,8 @@
 //
 // Most are options, from (highest first) the command line, CONVENE_* environment variables, and
 // the --config file (TOML-style `key = value`, read by CLI11); see main.cc. The few marked
-// "(fixed)" have no flag: they are set here, for tests and for a rebuild. Plain values; copy freely.
+// "(fixed)" have no flag: they are set here, for tests and for a rebuild. Plain values; copy
+// freely.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,15 @@ struct Config {
   // peer is taken to come from its TCP peer address, whatever its headers say. The client
   // address keys the login throttle, so without this every visitor behind nginx shares one.
   std::string trusted_proxies;
+  // GET /metrics: empty means only clients on this machine may read it; otherwise only requests
+  // with `Authorization: Bearer <metrics_token>` (for a Prometheus elsewhere).
+  std::string metrics_token;
+  // Count requests for /metrics at all (deploy/bench turns it off to show what counting costs).
+  bool metrics = true;
+  // Logs: a file (appended; reopened on SIGHUP, for logrotate), or stderr when empty; "text" for
+  // people or "json" (one object a line) for log shippers.
+  std::string log_file;
+  std::string log_format = "text";
   // Public origin used in links, feed URLs and emails (no trailing slash).
   std::string base_url = "http://127.0.0.1:8080";
   // Mail: an smtp:// or smtps:// URL, or empty to write .eml files into `spool`.
@@ -58,7 +68,7 @@ struct Config {
   // Keep-alive: enough requests per connection to amortise the handshake for a calendar client
   // or a script, and a short idle timeout so idle connections give their thread back quickly.
   int keep_alive_max_count = 100;  // (fixed)
-  int keep_alive_timeout_s = 2;  // (fixed)
+  int keep_alive_timeout_s = 2;    // (fixed)
   // Request deadlines (server/http/listener.h). A connection waits between requests without a
   // thread; its request head (request line and headers) must be complete within
   // request_head_timeout_s of the server starting to wait for it, else 408 and close, so slow
@@ -75,9 +85,9 @@ struct Config {
   // Organiser login throttling (ASVS V2.2.1): failed logins within the window, per email address
   // and per client address (the TCP peer, never a header: behind nginx every client shares the
   // proxy's address, so that limit is higher), after which logins answer 429.
-  int login_failures_per_email = 5;  // (fixed)
+  int login_failures_per_email = 5;     // (fixed)
   int login_failures_per_address = 20;  // (fixed)
-  int login_window_seconds = 15 * 60;  // (fixed)
+  int login_window_seconds = 15 * 60;   // (fixed)
   // Organiser sessions end this long after login (and on logout or a password change).
   int session_hours = 12;  // (fixed)
   // Feed refresh hint (REFRESH-INTERVAL / X-PUBLISHED-TTL), minutes.

@@ -1,5 +1,5 @@
-// Every URL of convene -> its handler: the map of the API, the feeds and the pages. Outbox
-// routes are added below as their module lands.
+// Every URL of convene -> its handler: the map of the API, the feeds, the pages, /metrics and
+// /healthz. Every route is counted in /metrics under its pattern (Add).
 #include <spdlog/spdlog.h>
 
 #include <memory>
@@ -147,7 +147,31 @@ const FeedRoute kFeedRoutes[] = {
     {R"(/feeds/members/([A-Za-z0-9_-]{20,128})\.ics)", FeedKind::kMember},
 };
 
-void Add(httplib::Server& http, Method m, const char* pattern, httplib::Server::Handler h) {
+const char* MethodName(Method m) {
+  switch (m) {
+    case Method::kGet:
+      return "GET";
+    case Method::kPost:
+      return "POST";
+    case Method::kPatch:
+      return "PATCH";
+    case Method::kPut:
+      return "PUT";
+    case Method::kDelete:
+      return "DELETE";
+  }
+  return "";
+}
+
+// Registers the route, counted in /metrics under its pattern.
+void Add(App& app, Method m, const char* pattern, httplib::Server::Handler inner) {
+  httplib::Server& http = app.http();
+  const int route = app.metrics().Route(MethodName(m), pattern);
+  httplib::Server::Handler h = [route, inner = std::move(inner)](const httplib::Request& req,
+                                                                 httplib::Response& res) {
+    Metrics::SetCurrentRoute(route);
+    inner(req, res);
+  };
   switch (m) {
     case Method::kGet:
       http.Get(pattern, std::move(h));
@@ -169,11 +193,19 @@ void Add(httplib::Server& http, Method m, const char* pattern, httplib::Server::
 
 }  // namespace
 
+// /metrics: with --metrics-token, only to `Authorization: Bearer <token>`; without, only to
+// clients on this machine (the real client's address: behind a trusted proxy, its X-Real-IP).
+bool MetricsAllowed(App& app, const httplib::Request& req) {
+  const std::string& token = app.config().metrics_token;
+  if (!token.empty()) return SecretsEqual(BearerToken(req), token);
+  const std::string client = ClientAddress(req, app.config());
+  return client.rfind("127.", 0) == 0 || client == "::1" || client == "::ffff:127.0.0.1";
+}
+
 void RegisterRoutes(App& app) {
-  httplib::Server& http = app.http();
   for (const ApiRoute& r : kApiRoutes) {
     api::Handler h = r.handler;
-    Add(http, r.method, r.pattern, [&app, h](const httplib::Request& req, httplib::Response& res) {
+    Add(app, r.method, r.pattern, [&app, h](const httplib::Request& req, httplib::Response& res) {
       auto organiser = ApiOrganiser(app, req);
       if (!organiser.ok()) {
         SendError(res, organiser.status());
@@ -185,13 +217,13 @@ void RegisterRoutes(App& app) {
 
   for (const PageRoute& r : kPageRoutes) {
     pages::PageHandler h = r.handler;
-    Add(http, r.method, r.pattern,
+    Add(app, r.method, r.pattern,
         [&app, h](const httplib::Request& req, httplib::Response& res) { h(app, req, res); });
   }
   for (const OrganiserRoute& r : kOrganiserRoutes) {
     pages::OrganiserHandler h = r.handler;
     const bool post = r.method == Method::kPost;
-    Add(http, r.method, r.pattern,
+    Add(app, r.method, r.pattern,
         [&app, h, post](const httplib::Request& req, httplib::Response& res) {
           auto viewer = pages::SessionViewer(app, req);
           if (!viewer.ok()) {
@@ -205,36 +237,37 @@ void RegisterRoutes(App& app) {
         });
   }
   // The minutes header as markdown: a page session or a Bearer token.
-  http.Get(R"(/meetings/(\d+)/minutes\.md)",
-           [&app](const httplib::Request& req, httplib::Response& res) {
-             auto viewer = pages::SessionViewer(app, req);
-             if (viewer.ok()) return pages::MinutesMarkdown(app, viewer->organiser.id, req, res);
-             auto organiser = app.ops().Authenticate(BearerToken(req));
-             if (!organiser.ok()) return pages::SendErrorPage(res, organiser.status());
-             pages::MinutesMarkdown(app, *organiser, req, res);
-           });
+  Add(app, Method::kGet, R"(/meetings/(\d+)/minutes\.md)",
+      [&app](const httplib::Request& req, httplib::Response& res) {
+        auto viewer = pages::SessionViewer(app, req);
+        if (viewer.ok()) return pages::MinutesMarkdown(app, viewer->organiser.id, req, res);
+        auto organiser = app.ops().Authenticate(BearerToken(req));
+        if (!organiser.ok()) return pages::SendErrorPage(res, organiser.status());
+        pages::MinutesMarkdown(app, *organiser, req, res);
+      });
 
   // Browsers ask for it on every first visit: nothing, cheaply, and cached.
-  http.Get("/favicon.ico", [](const httplib::Request&, httplib::Response& res) {
+  Add(app, Method::kGet, "/favicon.ico", [](const httplib::Request&, httplib::Response& res) {
     res.status = 204;
     res.set_header("Cache-Control", "public, max-age=86400");
   });
-  // One feed cache for the App's life; the route lambdas own it.
-  auto feed_service = std::make_shared<FeedService>(
-      app.db(), app.config().base_url, app.config().feed_refresh_minutes,
-      [&app] { return app.ops().Now(); }, SystemRandom());
-  app.ops().add_after_commit([feed_service] { feed_service->NoteWrite(); });
   for (const FeedRoute& r : kFeedRoutes) {
     const FeedKind kind = r.kind;
-    http.Get(r.pattern,
-             [&app, feed_service, kind](const httplib::Request& req, httplib::Response& res) {
-               feeds::Serve(
-                   *feed_service, kind, [&app] { return app.ops().Now(); }, req, res);
-             });
+    Add(app, Method::kGet, r.pattern,
+        [&app, kind](const httplib::Request& req, httplib::Response& res) {
+          feeds::Serve(
+              app.feeds(), kind, [&app] { return app.ops().Now(); }, req, res);
+        });
   }
 
-  http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+  Add(app, Method::kGet, "/healthz", [](const httplib::Request&, httplib::Response& res) {
     SendJson(res, 200, {{"status", "ok"}});
+  });
+  Add(app, Method::kGet, "/metrics", [&app](const httplib::Request& req, httplib::Response& res) {
+    if (!MetricsAllowed(app, req))
+      return SendError(res, Status(Code::kPermissionDenied,
+                                   "metrics are for this machine, or for --metrics-token"));
+    res.set_content(app.MetricsText(), "text/plain; version=0.0.4; charset=utf-8");
   });
 }
 

@@ -5,33 +5,11 @@
 #include <string_view>
 
 #include "calendar/civil.h"
+#include "server/http/header_list.h"
 #include "server/http/responses.h"
 
 namespace convene::server::feeds {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-// Splits a comma-separated header list, keeping quoted commas (entity tags may hold none, but a
-// hostile client may send them).
-std::vector<std::string_view> ListItems(std::string_view v) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  bool quoted = false;
-  for (size_t i = 0; i <= v.size(); ++i) {
-    if (i < v.size() && v[i] == '"') quoted = !quoted;
-    if (i == v.size() || (v[i] == ',' && !quoted)) {
-      std::string_view item = Trim(v.substr(start, i - start));
-      if (!item.empty()) out.push_back(item);
-      start = i + 1;
-    }
-  }
-  return out;
-}
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -46,12 +24,12 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 bool AcceptsGzip(const std::string& accept_encoding) {
   if (accept_encoding.size() > 512) return false;
-  for (std::string_view item : ListItems(accept_encoding)) {
+  for (std::string_view item : HeaderListItems(accept_encoding)) {
     const size_t semi = item.find(';');
-    const std::string_view coding = Trim(item.substr(0, semi));
+    const std::string_view coding = TrimSpace(item.substr(0, semi));
     if (!EqualsIgnoreCase(coding, "gzip") && !EqualsIgnoreCase(coding, "x-gzip")) continue;
     if (semi == std::string_view::npos) return true;
-    std::string_view param = Trim(item.substr(semi + 1));
+    std::string_view param = TrimSpace(item.substr(semi + 1));
     if (param.size() < 2 || (param[0] != 'q' && param[0] != 'Q') || param[1] != '=') return true;
     param.remove_prefix(2);
     // q=0, q=0.0, q=0.000 refuse; anything else accepts.
@@ -65,7 +43,7 @@ bool NotModified(const httplib::Request& req, const std::string& etag, int64_t l
   if (req.has_header("If-None-Match")) {
     // Kept in a local: the items are views into it.
     const std::string header = req.get_header_value("If-None-Match");
-    for (std::string_view tag : ListItems(header)) {
+    for (std::string_view tag : HeaderListItems(header)) {
       if (tag == "*") return true;
       if (tag.rfind("W/", 0) == 0) tag.remove_prefix(2);  // weak comparison (RFC 9110 13.1.2)
       if (tag == etag) return true;

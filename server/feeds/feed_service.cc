@@ -1,6 +1,5 @@
 #include "server/feeds/feed_service.h"
 
-#include <sodium.h>
 #include <spdlog/spdlog.h>
 #include <zlib.h>
 
@@ -11,6 +10,7 @@
 #include "calendar/ical.h"
 #include "calendar/store/store.h"
 #include "server/http/links.h"
+#include "server/ops/secrets.h"
 
 namespace convene::server {
 namespace {
@@ -27,14 +27,6 @@ using calendar::Series;
 constexpr size_t kMaxCached = 4096;
 
 Status NoSuchFeed() { return NotFound("no such feed"); }
-
-std::string Sha256Hex(const std::string& data) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
-}
 
 // 128 bits of the hash are plenty to tell two versions of one feed apart.
 std::string StrongETag(const std::string& bytes) {
@@ -145,8 +137,10 @@ Result<std::shared_ptr<const FeedBody>> FeedService::Get(const FeedRequest& requ
     std::lock_guard<std::mutex> lock(mu_);
     auto it = checked_.find(key);
     if (it != checked_.end() && it->second.writes == writes &&
-        now - it->second.checked < std::chrono::milliseconds(kRecheckMs))
+        now - it->second.checked < std::chrono::milliseconds(kRecheckMs)) {
+      cache_hits_.fetch_add(1, std::memory_order_relaxed);
       return it->second.body;
+    }
   }
   ASSIGN_OR_RETURN(std::shared_ptr<const FeedBody> body, Load(request));
   std::lock_guard<std::mutex> lock(mu_);
@@ -177,7 +171,9 @@ Result<std::shared_ptr<const FeedBody>> FeedService::Load(const FeedRequest& req
     cache_key = key + (request.show_cancelled ? ":cancelled" : "");
     std::lock_guard<std::mutex> lock(mu_);
     auto it = cache_.find(cache_key);
-    return it != cache_.end() && it->second->revision == rev.number ? it->second : nullptr;
+    if (it == cache_.end() || it->second->revision != rev.number) return nullptr;
+    cache_hits_.fetch_add(1, std::memory_order_relaxed);
+    return it->second;
   };
 
   switch (request.kind) {

@@ -70,6 +70,8 @@ class FeedService {
   // database for up to kRecheckMs after their last check, so a write by another process (the
   // command line) shows within that time; writes through this server's Operations show at once.
   void NoteWrite() { writes_.fetch_add(1, std::memory_order_acq_rel); }
+  // Feeds answered from memory (for /metrics): the same revision's bytes, rendered earlier.
+  int64_t cache_hits() const { return cache_hits_.load(std::memory_order_relaxed); }
   static constexpr int kRecheckMs = 1000;
 
  private:
@@ -91,6 +93,7 @@ class FeedService {
     std::chrono::steady_clock::time_point checked;
   };
   std::atomic<int64_t> writes_{0};
+  std::atomic<int64_t> cache_hits_{0};
 
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const FeedBody>> cache_;

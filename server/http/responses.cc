@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "server/http/listener.h"
+#include "server/http/logging.h"
 #include "server/pages/render.h"
 
 namespace convene::server {
@@ -115,12 +116,13 @@ void Refuse(const httplib::Request& req, httplib::Response& res, const Status& s
 
 }  // namespace
 
-void InstallGuards(httplib::Server& server, const Config& config) {
+void InstallGuards(httplib::Server& server, const Config& config, Metrics& metrics) {
   server.set_payload_max_length(config.max_body_bytes);
   const size_t max_body = config.max_body_bytes;
 
   server.set_pre_routing_handler([max_body](const httplib::Request& req, httplib::Response& res) {
     t_request_start = std::chrono::steady_clock::now();
+    Metrics::StartRequest();
     // Chunked bodies bypass cpp-httplib's payload limit (CVE-2025-46728): refuse them all.
     if (req.has_header("Transfer-Encoding")) {
       res.set_header("Connection", "close");
@@ -213,11 +215,12 @@ void InstallGuards(httplib::Server& server, const Config& config) {
     if (!res.has_header("Referrer-Policy")) res.set_header("Referrer-Policy", "no-referrer");
   });
 
-  server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+  server.set_logger([&metrics](const httplib::Request& req, const httplib::Response& res) {
     const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                               t_request_start)
                         .count();
-    spdlog::info("{} {} {} {:.1f}ms", req.method, RedactPath(req.path), res.status, ms);
+    metrics.Observe(res.status, ms / 1000.0, res.get_header_value("Content-Encoding") == "gzip");
+    logging::Request(req.method, RedactPath(req.path), metrics.CurrentPattern(), res.status, ms);
   });
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "calendar/status.h"
+#include "server/http/metrics.h"
 #include "server/app/config.h"
 
 namespace convene::server {
@@ -26,7 +27,7 @@ void SendJson(httplib::Response& res, int status, const nlohmann::json& body);
 // limit, 400 for header values holding CR/LF (after cpp-httplib's percent-decoding), 415 for a
 // body that is not JSON on /api/, a generic 500 for exceptions (no EXCEPTION_WHAT), JSON or
 // plain 404/405 pages, security headers, and one access-log line per request.
-void InstallGuards(httplib::Server& server, const Config& config);
+void InstallGuards(httplib::Server& server, const Config& config, Metrics& metrics);
 
 // The client's address: the TCP peer, or, when the peer is one of config.trusted_proxies, the
 // X-Real-IP it set. Never a header from anyone else (cf. CVE-2025-66570: a client's own

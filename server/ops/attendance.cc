@@ -12,18 +12,29 @@ namespace convene::server {
 using namespace calendar;  // NOLINT: the domain vocabulary
 namespace st = calendar::store;
 
+namespace {
+
+// Ok when `member_id` belonged to the meeting's group when the meeting started; else NotFound
+// (naming `field`, when given).
+Status CheckMemberAt(st::Tx& tx, const Meeting& m, Id member_id, const std::string& field) {
+  ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, m.group_id));
+  ASSIGN_OR_RETURN(int64_t start, ToUnix(g.timezone, m.start));
+  auto member = st::GetMember(tx, member_id);
+  if (!member.ok() || member->group_id != m.group_id || !member->MemberAt(start))
+    return Status(Code::kNotFound, "no member " + std::to_string(member_id) + " in this group",
+                  field);
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<bool> Operations::RecordApologies(Id organiser, Id meeting_id, Id member_id,
                                          const std::string& reason_in) {
   ASSIGN_OR_RETURN(std::string reason, CleanText(reason_in, "reason", 500, false, true));
   const int64_t now = clock_();
   ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
   ASSIGN_OR_RETURN(Meeting m, OwnedMeeting(tx, organiser, meeting_id));
-  ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, m.group_id));
-  ASSIGN_OR_RETURN(int64_t start, ToUnix(g.timezone, m.start));
-  auto member = st::GetMember(tx, member_id);
-  if (!member.ok() || member->group_id != m.group_id || !member->MemberAt(start))
-    return Status(Code::kNotFound, "no member " + std::to_string(member_id) + " in this group",
-                  "member_id");
+  RETURN_IF_ERROR(CheckMemberAt(tx, m, member_id, "member_id"));
   ASSIGN_OR_RETURN(bool inserted, st::InsertApology(tx, Apology{m.id, member_id, reason, now}));
   if (!inserted) return false;
   MeetingEvent change{{MeetingEvent::Kind::kApologies}, m, m, std::nullopt, member_id};
@@ -71,11 +82,7 @@ Status Operations::MarkAttendance(Id organiser, Id meeting_id, Id member_id,
   const int64_t now = clock_();
   ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
   ASSIGN_OR_RETURN(Meeting m, OwnedMeeting(tx, organiser, meeting_id));
-  ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, m.group_id));
-  ASSIGN_OR_RETURN(int64_t start, ToUnix(g.timezone, m.start));
-  auto member = st::GetMember(tx, member_id);
-  if (!member.ok() || member->group_id != m.group_id || !member->MemberAt(start))
-    return NotFound("no member " + std::to_string(member_id) + " in this group");
+  RETURN_IF_ERROR(CheckMemberAt(tx, m, member_id, ""));
   RETURN_IF_ERROR(st::SetAttendance(tx, m.id, member_id, a, now));
   RETURN_IF_ERROR(st::BumpRevision(tx, now));
   return Commit(tx);

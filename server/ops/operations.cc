@@ -5,6 +5,7 @@
 #include <map>
 
 #include "notify/outbox.h"
+#include "server/http/header_list.h"
 #include "server/ops/common.h"
 
 namespace convene::server {
@@ -58,17 +59,8 @@ Status CheckIfMatch(const std::string& if_match, const std::string& etag) {
         "send If-Match with the ETag from your last GET, so no one else's change is lost");
   if (if_match == "*") return Status::Ok();
   // A list of ETags may be sent; weak ones never match (strong comparison, RFC 9110 13.1.1).
-  size_t pos = 0;
-  while (pos < if_match.size()) {
-    size_t comma = if_match.find(',', pos);
-    std::string one =
-        if_match.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    one.erase(0, one.find_first_not_of(" \t"));
-    one.erase(one.find_last_not_of(" \t") + 1);
+  for (std::string_view one : HeaderListItems(if_match))
     if (one == etag) return Status::Ok();
-    if (comma == std::string::npos) break;
-    pos = comma + 1;
-  }
   return Status(
       Code::kPreconditionFailed,
       "the object has changed since you read it; GET it again and retry with its new ETag");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "calendar/words.h"
 #include "notify/notices.h"
 #include "server/ops/change_notices.h"
 #include "server/ops/operations.h"
@@ -13,12 +14,6 @@ using namespace calendar;  // NOLINT: the domain vocabulary
 namespace st = calendar::store;
 
 namespace {
-
-const char* const kWeekdays[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
-                                 "Friday", "Saturday", "Sunday"};
-const char* const kMonths[] = {"January",   "February", "March",    "April",
-                               "May",       "June",     "July",     "August",
-                               "September", "October",  "November", "December"};
 
 std::string Upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -51,16 +46,9 @@ Result<std::map<std::string, std::string>> Operations::FailingAddresses(Id organ
 
 Result<std::vector<MeetingView>> Operations::UpcomingMeetings(Id organiser,
                                                               const std::string& slug) {
-  ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
-  ASSIGN_OR_RETURN(Group g, OwnedGroup(tx, organiser, slug));
+  ASSIGN_OR_RETURN(Group g, GetGroup(organiser, slug));
   ASSIGN_OR_RETURN(LocalDateTime now, FromUnix(g.timezone, clock_()));
-  ASSIGN_OR_RETURN(auto meetings, st::ListGroupMeetings(tx, g.id, now.date, std::nullopt));
-  std::vector<MeetingView> out;
-  for (const Meeting& m : meetings) {
-    ASSIGN_OR_RETURN(MeetingView v, LoadView(tx, m));
-    out.push_back(std::move(v));
-  }
-  return out;
+  return ListMeetings(organiser, slug, FormatDate(now.date), "");
 }
 
 Result<MemberCreated> Operations::NewMemberPageLink(Id organiser, Id member_id) {
@@ -211,9 +199,7 @@ Result<MinutesHeader> Operations::Minutes(Id organiser, Id meeting_id) {
   if (!v.address.empty()) where += ", " + v.address;
   if (!v.postcode.empty()) where += " " + v.postcode;
   out.heading = Upper("Minutes of " + a.meeting.group.name + " meeting held on " +
-                      kWeekdays[Weekday(m.start.date)] + " " + std::to_string(m.start.date.day) +
-                      " " + kMonths[m.start.date.month - 1] + " " +
-                      std::to_string(m.start.date.year) + " at premises of " + where);
+                      LongDate(m.start.date) + " at premises of " + where);
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "calendar/model.h"
 #include "calendar/status.h"
@@ -25,8 +26,10 @@ using notify::RandomSource;
 using notify::SystemRandom;
 
 std::string NewSecret(const RandomSource& random);  // 43 chars of base64url
-std::string HashSecret(const std::string& secret);  // 64 hex chars
+std::string HashSecret(const std::string& secret);  // 64 hex chars: Sha256Hex(secret)
 std::string NewUuid(const RandomSource& random);    // RFC 4122 v4, for iCalendar UIDs
+// The SHA-256 of `bytes` in lowercase hex, 64 chars (token hashes, feed ETags).
+std::string Sha256Hex(std::string_view bytes);
 
 // Issues a token of `kind` in `row` inside the caller's transaction; returns the secret, which
 // must be shown once and never stored.

@@ -2,6 +2,7 @@
 // /apologies/{apology token} and /unsubscribe/{unsubscribe token}. GET only shows; each POST
 // carries a form token bound to the link, except the one-click unsubscribe POST (RFC 8058: the
 // mail client sends no cookies and no form token; the signed link is the capability).
+#include "calendar/words.h"
 #include "server/http/links.h"
 #include "server/pages/page_handlers.h"
 
@@ -40,43 +41,65 @@ void SendMemberHome(App& app, httplib::Response& res, const std::string& token,
   SendPage(res, 200, "member.mustache", h.group.name + ": your meetings", data, Privacy::kPrivate);
 }
 
-bool FormTokenOk(App& app, const httplib::Request& req, const char* purpose,
-                 const std::string& capability) {
-  return SecretsEqual(Form(req).Get("csrf"), app.ops().FormToken(purpose, capability));
+// HandlePage (render.h) for a member's page: `body(token, back)`, `[&](const std::string& token,
+// std::string& back) -> Status`, with the link's token (the path's capture).
+template <typename F>
+void HandleLink(const httplib::Request& req, httplib::Response& res, F&& body) {
+  HandlePage(res, [&](std::string& back) -> Status {
+    const std::string token = req.matches[1];
+    return body(token, back);
+  });
 }
 
-const Status kExpiredForm(Code::kPermissionDenied, "the form had expired");
+// HandleLink for the POST of a form on a member's page (`page`: its URL, from links.h). The form
+// token, bound to the link's token for `purpose`, must be the one the page showed: else "the form
+// had expired", with a way back to the page. Past that, `back` is left to `body`: an error of a
+// link that no longer works has no page to go back to.
+template <typename F>
+void HandleLinkForm(App& app, const httplib::Request& req, httplib::Response& res,
+                    const char* purpose,
+                    std::string (*page)(const std::string&, const std::string&), F&& body) {
+  HandleLink(req, res, [&](const std::string& token, std::string& back) -> Status {
+    if (!SecretsEqual(Form(req).Get("csrf"), app.ops().FormToken(purpose, token))) {
+      back = page("", token);
+      return Status(Code::kPermissionDenied, "the form had expired");
+    }
+    return body(token, back);
+  });
+}
 
 }  // namespace
 
 void MemberHome(App& app, const httplib::Request& req, httplib::Response& res) {
-  const std::string token = req.matches[1];
-  auto h = app.ops().MemberByPage(token);
-  if (!h.ok()) return SendErrorPage(res, h.status());
-  json extra = json::object();
-  if (Form(req).Get("saved") == "1") extra["notice"] = "Your choice is saved.";
-  SendMemberHome(app, res, token, *h, extra);
+  HandleLink(req, res, [&](const std::string& token, std::string&) -> Status {
+    ASSIGN_OR_RETURN(auto h, app.ops().MemberByPage(token));
+    json extra = json::object();
+    if (Form(req).Get("saved") == "1") extra["notice"] = "Your choice is saved.";
+    SendMemberHome(app, res, token, h, extra);
+    return Status::Ok();
+  });
 }
 
 void MemberFeedLink(App& app, const httplib::Request& req, httplib::Response& res) {
-  const std::string token = req.matches[1];
-  if (!FormTokenOk(app, req, "member", token))
-    return SendErrorPage(res, kExpiredForm, "/m/" + token);
-  auto feed = app.ops().NewFeedLink(token);
-  if (!feed.ok()) return SendErrorPage(res, feed.status());
-  auto h = app.ops().MemberByPage(token);
-  if (!h.ok()) return SendErrorPage(res, h.status());
-  const std::string url = links::MemberFeed(app.config().base_url, *feed);
-  SendMemberHome(app, res, token, *h, {{"feed", {{"https", url}, {"webcal", links::Webcal(url)}}}});
+  auto issue = [&](const std::string& token, std::string&) -> Status {
+    ASSIGN_OR_RETURN(std::string feed, app.ops().NewFeedLink(token));
+    ASSIGN_OR_RETURN(auto h, app.ops().MemberByPage(token));
+    const std::string url = links::MemberFeed(app.config().base_url, feed);
+    SendMemberHome(app, res, token, h,
+                   {{"feed", {{"https", url}, {"webcal", links::Webcal(url)}}}});
+    return Status::Ok();
+  };
+  HandleLinkForm(app, req, res, "member", links::MemberPage, issue);
 }
 
 void MemberNotices(App& app, const httplib::Request& req, httplib::Response& res) {
-  const std::string token = req.matches[1];
-  if (!FormTokenOk(app, req, "member", token))
-    return SendErrorPage(res, kExpiredForm, "/m/" + token);
-  if (Status st = app.ops().SetNotices(token, Form(req).Get("choice")); !st.ok())
-    return SendErrorPage(res, st, "/m/" + token);
-  SeeOther(res, "/m/" + token + "?saved=1");
+  auto save = [&](const std::string& token, std::string& back) -> Status {
+    back = links::MemberPage("", token);
+    RETURN_IF_ERROR(app.ops().SetNotices(token, Form(req).Get("choice")));
+    SeeOther(res, back + "?saved=1");
+    return Status::Ok();
+  };
+  HandleLinkForm(app, req, res, "member", links::MemberPage, save);
 }
 
 namespace {
@@ -100,35 +123,44 @@ void SendApologyPage(App& app, const httplib::Request& req, httplib::Response& r
                          ? "This meeting has been cancelled: no apologies are needed."
                          : "This meeting has started, so apologies can no longer be sent or "
                            "withdrawn online. Please tell the organiser.";
-  SendPage(res, 200, "apology.mustache", "Apologies for " + HumanDate(mm.view.meeting.start.date),
-           data, Privacy::kPrivate);
+  SendPage(res, 200, "apology.mustache",
+           "Apologies for " + calendar::LongDate(mm.view.meeting.start.date), data,
+           Privacy::kPrivate);
+}
+
+// POST /apologies/{token}[/withdraw]: `apply` (the use case, given the token) sends or withdraws
+// them; back to the page, with `?done=` what changed (nothing said when nothing changed).
+template <typename F>
+void ApologyPost(App& app, const httplib::Request& req, httplib::Response& res, const char* done,
+                 F&& apply) {
+  auto record = [&](const std::string& token, std::string& back) -> Status {
+    back = links::Apology("", token);
+    ASSIGN_OR_RETURN(ApologyPage page, apply(token));
+    SeeOther(res, back + (page.changed ? std::string("?done=") + done : ""));
+    return Status::Ok();
+  };
+  HandleLinkForm(app, req, res, "apology", links::Apology, record);
 }
 
 }  // namespace
 
 void ApologyForm(App& app, const httplib::Request& req, httplib::Response& res) {
-  const std::string token = req.matches[1];
-  auto page = app.ops().ApologyByLink(token);
-  if (!page.ok()) return SendErrorPage(res, page.status());
-  SendApologyPage(app, req, res, token, *page);
+  HandleLink(req, res, [&](const std::string& token, std::string&) -> Status {
+    ASSIGN_OR_RETURN(ApologyPage page, app.ops().ApologyByLink(token));
+    SendApologyPage(app, req, res, token, page);
+    return Status::Ok();
+  });
 }
 
 void ApologySend(App& app, const httplib::Request& req, httplib::Response& res) {
-  const std::string token = req.matches[1];
-  if (!FormTokenOk(app, req, "apology", token))
-    return SendErrorPage(res, kExpiredForm, "/apologies/" + token);
-  auto page = app.ops().SendApologies(token, Form(req).Get("reason"));
-  if (!page.ok()) return SendErrorPage(res, page.status(), "/apologies/" + token);
-  SeeOther(res, "/apologies/" + token + (page->changed ? "?done=sent" : ""));
+  ApologyPost(app, req, res, "sent", [&](const std::string& token) {
+    return app.ops().SendApologies(token, Form(req).Get("reason"));
+  });
 }
 
 void ApologyWithdraw(App& app, const httplib::Request& req, httplib::Response& res) {
-  const std::string token = req.matches[1];
-  if (!FormTokenOk(app, req, "apology", token))
-    return SendErrorPage(res, kExpiredForm, "/apologies/" + token);
-  auto page = app.ops().WithdrawApologies(token);
-  if (!page.ok()) return SendErrorPage(res, page.status(), "/apologies/" + token);
-  SeeOther(res, "/apologies/" + token + (page->changed ? "?done=withdrawn" : ""));
+  ApologyPost(app, req, res, "withdrawn",
+              [&](const std::string& token) { return app.ops().WithdrawApologies(token); });
 }
 
 namespace {
@@ -152,30 +184,32 @@ void SendUnsubscribePage(App& app, httplib::Response& res, const std::string& to
 }  // namespace
 
 void UnsubscribeForm(App& app, const httplib::Request& req, httplib::Response& res) {
-  const std::string token = req.matches[1];
-  auto page = app.ops().UnsubscribeByLink(token);
-  if (!page.ok()) return SendErrorPage(res, page.status());
-  SendUnsubscribePage(app, res, token, *page, "");
+  HandleLink(req, res, [&](const std::string& token, std::string&) -> Status {
+    ASSIGN_OR_RETURN(UnsubscribePage page, app.ops().UnsubscribeByLink(token));
+    SendUnsubscribePage(app, res, token, page, "");
+    return Status::Ok();
+  });
 }
 
 void UnsubscribeSend(App& app, const httplib::Request& req, httplib::Response& res) {
   // Any body: `List-Unsubscribe=One-Click` urlencoded or multipart from a mail client, or the
   // confirm page's form. The answer is a page, not a redirect: mail clients expect a 2xx.
-  const std::string token = req.matches[1];
-  auto page = app.ops().Unsubscribe(token);
-  if (!page.ok()) return SendErrorPage(res, page.status());
-  SendUnsubscribePage(app, res, token, *page, "unsubscribed");
+  HandleLink(req, res, [&](const std::string& token, std::string&) -> Status {
+    ASSIGN_OR_RETURN(UnsubscribePage page, app.ops().Unsubscribe(token));
+    SendUnsubscribePage(app, res, token, page, "unsubscribed");
+    return Status::Ok();
+  });
 }
 
 void ResubscribeSend(App& app, const httplib::Request& req, httplib::Response& res) {
   // Unlike the one-click POST, this one comes only from the page's own form: it carries the
   // form token, so another site cannot turn a member's emails back on.
-  const std::string token = req.matches[1];
-  if (!FormTokenOk(app, req, "unsubscribe", token))
-    return SendErrorPage(res, kExpiredForm, "/unsubscribe/" + token);
-  auto page = app.ops().Resubscribe(token);
-  if (!page.ok()) return SendErrorPage(res, page.status());
-  SendUnsubscribePage(app, res, token, *page, "resubscribed");
+  auto resubscribe = [&](const std::string& token, std::string&) -> Status {
+    ASSIGN_OR_RETURN(UnsubscribePage page, app.ops().Resubscribe(token));
+    SendUnsubscribePage(app, res, token, page, "resubscribed");
+    return Status::Ok();
+  };
+  HandleLinkForm(app, req, res, "unsubscribe", links::Unsubscribe, resubscribe);
 }
 
 }  // namespace convene::server::pages

@@ -1,5 +1,6 @@
 // Helpers the organiser's page handlers share (organise_pages.cc, organise_members.cc,
-// organise_meetings.cc): reading form fields, and the words pages use for errors and counts.
+// organise_meetings.cc): the handler of a page about one object, reading form fields, and the
+// words pages use for errors and counts.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -7,13 +8,25 @@
 #include <string>
 #include <vector>
 
+#include "server/api/api_handlers.h"
 #include "server/ops/operations.h"
 #include "server/pages/render.h"
 
 namespace convene::server::pages {
 
-// The page models (render.h MeetingModel) of the meetings, in order.
-nlohmann::json Models(const std::vector<MeetingView>& views);
+// HandlePage (render.h) for a page about one object whose id is the path's first capture:
+// `body(id, back)`, `[&](calendar::Id id, std::string& back) -> Status`. An id that is not a
+// number is a 404 with no way back.
+template <typename F>
+void HandleWithId(const httplib::Request& req, httplib::Response& res, F&& body) {
+  HandlePage(res, [&](std::string& back) -> Status {
+    ASSIGN_OR_RETURN(calendar::Id id, api::PathId(req, 1));
+    return body(id, back);
+  });
+}
+
+// The organiser's page of a group: /organise/groups/{slug}.
+std::string GroupPath(const std::string& slug);
 
 // A form field holding an id or count: digits only, else a 400 naming `field`.
 Result<calendar::Id> ParseId(const std::string& s, const char* field);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 
+#include "calendar/words.h"
 #include "server/api/api_handlers.h"
 #include "server/http/responses.h"
 #include "server/pages/organise_forms.h"
@@ -14,11 +15,7 @@ namespace convene::server::pages {
 using calendar::Id;
 using nlohmann::json;
 
-json Models(const std::vector<MeetingView>& views) {
-  json list = json::array();
-  for (const MeetingView& v : views) list.push_back(MeetingModel(v));
-  return list;
-}
+std::string GroupPath(const std::string& slug) { return "/organise/groups/" + slug; }
 
 Result<Id> ParseId(const std::string& s, const char* field) {
   if (s.empty() || s.size() > 15 || s.find_first_not_of("0123456789") != std::string::npos)
@@ -51,13 +48,6 @@ std::string People(size_t n) { return n == 1 ? "1 person" : std::to_string(n) + 
 
 namespace {
 
-std::string Here(const httplib::Request& req) { return req.path; }
-
-const char* const kShortWeekdays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-
-const char* const kShortMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
 // "Mon 18 Jan 2027, 10:31" in the zone (an unknown zone: UTC, said so).
 std::string ShortWhen(const std::string& tz, int64_t unix_seconds) {
   auto t = calendar::FromUnix(tz, unix_seconds);
@@ -67,43 +57,105 @@ std::string ShortWhen(const std::string& tz, int64_t unix_seconds) {
     suffix = " UTC";
     if (!t.ok()) return std::to_string(unix_seconds);
   }
-  const calendar::CivilDate& d = t->date;
-  return std::string(kShortWeekdays[calendar::Weekday(d)]) + " " + std::to_string(d.day) + " " +
-         kShortMonths[d.month - 1] + " " + std::to_string(d.year) + ", " +
-         calendar::FormatTimeOfDay(t->minute_of_day) + suffix;
+  return calendar::ShortDate(t->date) + ", " + calendar::FormatTimeOfDay(t->minute_of_day) + suffix;
+}
+
+// The fields the venue forms (add, edit) share.
+Result<VenueInput> VenueFromForm(const Form& f) {
+  VenueInput in;
+  in.name = f.Get("name");
+  in.address = f.Get("address");
+  in.postcode = f.Get("postcode");
+  ASSIGN_OR_RETURN(in.capacity, OptNumber(f.Get("capacity"), "capacity"));
+  return in;
+}
+
+// The dates of a series form: one per line (or separated by commas, spaces or tabs).
+std::vector<std::string> DateList(const std::string& text) {
+  std::vector<std::string> dates;
+  std::string cur;
+  for (char c : text + "\n") {
+    if (c == '\n' || c == '\r' || c == ',' || c == ' ' || c == '\t') {
+      if (!cur.empty()) dates.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  return dates;
+}
+
+// The new series form: its meetings' dates are a list, or a rule.
+Result<SeriesInput> SeriesFromForm(const Form& f) {
+  SeriesInput in;
+  in.title = f.Get("title");
+  in.start_time = f.Get("start_time");
+  ASSIGN_OR_RETURN(in.venue_id, ParseId(f.Get("venue_id"), "venue_id"));
+  ASSIGN_OR_RETURN(in.duration_minutes, ParseId(f.Get("duration_minutes"), "duration_minutes"));
+  if (std::vector<std::string> dates = DateList(f.Get("dates")); !dates.empty()) {
+    in.dates = dates;
+  } else if (!f.Get("rrule").empty()) {
+    in.rrule = f.Get("rrule");
+    in.first_date = NonEmpty(f, "first_date");
+  } else {
+    return InvalidArgument("dates", "give the dates, or a rule");
+  }
+  in.force = f.Get("force") == "1";
+  in.agenda = NonEmpty(f, "agenda");
+  return in;
+}
+
+// HandlePage for the forms on a group's page: `body(slug, form)`. Every error page goes back to
+// the group's page.
+template <typename F>
+void HandleGroupForm(const httplib::Request& req, httplib::Response& res, F&& body) {
+  HandlePage(res, [&](std::string& back) -> Status {
+    const std::string slug = req.matches[1];
+    back = GroupPath(slug);
+    return body(slug, Form(req));
+  });
+}
+
+// The group settings form (an empty quorum clears it).
+Result<GroupPatch> GroupPatchFromForm(const Form& f) {
+  GroupPatch patch;
+  patch.name = f.Get("name");
+  ASSIGN_OR_RETURN(patch.quorum, OptNumber(f.Get("quorum"), "quorum"));
+  patch.clear_quorum = !patch.quorum;
+  patch.is_public = f.Get("public") == "1";
+  return patch;
 }
 
 }  // namespace
 
 void Dashboard(App& app, const Viewer& viewer, const httplib::Request&, httplib::Response& res) {
-  const Id org = viewer.organiser.id;
-  auto groups = app.ops().ListGroups(org);
-  if (!groups.ok()) return SendErrorPage(res, groups.status());
-  json list = json::array();
-  for (const calendar::Group& g : *groups) {
-    auto upcoming = app.ops().UpcomingMeetings(org, g.slug);
-    auto members = app.ops().ListMembers(org, g.slug);
-    if (!upcoming.ok()) return SendErrorPage(res, upcoming.status());
-    if (!members.ok()) return SendErrorPage(res, members.status());
-    upcoming->resize(std::min<size_t>(upcoming->size(), 3));
-    auto failing = app.ops().FailingAddresses(org, g.slug);
-    if (!failing.ok()) return SendErrorPage(res, failing.status());
-    json gj = {{"slug", g.slug},
-               {"name", g.name},
-               {"public", g.is_public},
-               {"members", members->size()},
-               {"next", Models(*upcoming)}};
-    size_t members_failing = 0;
-    for (const calendar::Member& m : *members)
-      members_failing += failing->count(calendar::LowerAscii(m.email));
-    if (members_failing > 0)
-      gj["failing"] = People(members_failing) + (members_failing == 1 ? " gets" : " get") +
-                      " no email: the last notice failed";
-    if (g.quorum) gj["quorum"] = *g.quorum;
-    list.push_back(gj);
-  }
-  SendPage(res, 200, "organise.mustache", "Your groups", {{"groups", list}, {"csrf", viewer.csrf}},
-           Privacy::kPrivate, &viewer);
+  HandlePage(res, [&](std::string&) -> Status {
+    const Id org = viewer.organiser.id;
+    ASSIGN_OR_RETURN(auto groups, app.ops().ListGroups(org));
+    json list = json::array();
+    for (const calendar::Group& g : groups) {
+      ASSIGN_OR_RETURN(auto upcoming, app.ops().UpcomingMeetings(org, g.slug));
+      ASSIGN_OR_RETURN(auto members, app.ops().ListMembers(org, g.slug));
+      upcoming.resize(std::min<size_t>(upcoming.size(), 3));
+      ASSIGN_OR_RETURN(auto failing, app.ops().FailingAddresses(org, g.slug));
+      json gj = {{"slug", g.slug},
+                 {"name", g.name},
+                 {"public", g.is_public},
+                 {"members", members.size()},
+                 {"next", MeetingModels(upcoming)}};
+      size_t members_failing = 0;
+      for (const calendar::Member& m : members)
+        members_failing += failing.count(calendar::LowerAscii(m.email));
+      if (members_failing > 0)
+        gj["failing"] = People(members_failing) + (members_failing == 1 ? " gets" : " get") +
+                        " no email: the last notice failed";
+      if (g.quorum) gj["quorum"] = *g.quorum;
+      list.push_back(gj);
+    }
+    SendPage(res, 200, "organise.mustache", "Your groups",
+             {{"groups", list}, {"csrf", viewer.csrf}}, Privacy::kPrivate, &viewer);
+    return Status::Ok();
+  });
 }
 
 void Account(App&, const Viewer& viewer, const httplib::Request& req, httplib::Response& res) {
@@ -115,223 +167,188 @@ void Account(App&, const Viewer& viewer, const httplib::Request& req, httplib::R
 
 void ChangePassword(App& app, const Viewer& viewer, const httplib::Request& req,
                     httplib::Response& res) {
-  Form f(req);
-  const std::string back = "/organise/account";
-  if (f.Get("password") != f.Get("repeat"))
-    return SendErrorPage(res, InvalidArgument("repeat", "the two new passwords differ"), back);
-  auto session = app.ops().ChangePassword(viewer.organiser.id, f.Get("current"), f.Get("password"),
-                                          ClientAddress(req, app.config()));
-  if (!session.ok()) return SendErrorPage(res, session.status(), back);
-  res.set_header("Set-Cookie",
-                 CookieHeader(kSessionCookie, session->token, session->expires_at - app.ops().Now(),
-                              app.config().secure_cookies()));
-  SeeOther(res, back + "?changed=1");
+  HandlePage(res, [&](std::string& back) -> Status {
+    back = "/organise/account";
+    const Form f(req);
+    if (f.Get("password") != f.Get("repeat"))
+      return InvalidArgument("repeat", "the two new passwords differ");
+    ASSIGN_OR_RETURN(Session session,
+                     app.ops().ChangePassword(viewer.organiser.id, f.Get("current"),
+                                              f.Get("password"), ClientAddress(req, app.config())));
+    res.set_header("Set-Cookie", SessionCookie(app, session));
+    SeeOther(res, back + "?changed=1");
+    return Status::Ok();
+  });
 }
 
 void CreateGroup(App& app, const Viewer& viewer, const httplib::Request& req,
                  httplib::Response& res) {
-  Form f(req);
-  GroupInput in;
-  in.slug = f.Get("slug");
-  in.name = f.Get("name");
-  in.timezone = f.Get("timezone");
-  auto quorum = OptNumber(f.Get("quorum"), "quorum");
-  if (!quorum.ok()) return SendErrorPage(res, quorum.status(), "/organise");
-  in.quorum = *quorum;
-  in.is_public = f.Get("public") == "1";
-  auto g = app.ops().CreateGroup(viewer.organiser.id, in);
-  if (!g.ok()) return SendErrorPage(res, g.status(), "/organise");
-  SeeOther(res, "/organise/groups/" + g->slug + "?new=1");
+  HandlePage(res, [&](std::string& back) -> Status {
+    back = "/organise";
+    const Form f(req);
+    GroupInput in;
+    in.slug = f.Get("slug");
+    in.name = f.Get("name");
+    in.timezone = f.Get("timezone");
+    ASSIGN_OR_RETURN(in.quorum, OptNumber(f.Get("quorum"), "quorum"));
+    in.is_public = f.Get("public") == "1";
+    ASSIGN_OR_RETURN(calendar::Group g, app.ops().CreateGroup(viewer.organiser.id, in));
+    SeeOther(res, GroupPath(g.slug) + "?new=1");
+    return Status::Ok();
+  });
 }
 
 void Outbox(App& app, const Viewer& viewer, const httplib::Request& req, httplib::Response& res) {
-  const std::string status = Form(req).Get("status");
-  auto rows = app.ops().ListOutbox(viewer.organiser.id, status);
-  if (!rows.ok()) return SendErrorPage(res, rows.status(), "/organise/outbox");
-  auto groups = app.ops().ListGroups(viewer.organiser.id);
-  if (!groups.ok()) return SendErrorPage(res, groups.status());
-  std::map<Id, std::string> zone;
-  std::vector<std::string> zones;
-  for (const calendar::Group& g : *groups) {
-    zone[g.id] = g.timezone;
-    if (std::find(zones.begin(), zones.end(), g.timezone) == zones.end())
-      zones.push_back(g.timezone);
-  }
-  json list = json::array();
-  for (const notify::OutboxEntry& e : *rows) {
-    const std::string tz = zone.count(e.group_id) ? zone[e.group_id] : "UTC";
-    json r = {{"to", e.to},
-              {"subject", e.subject},
-              {"status", e.status},
-              {"attempts", e.attempts},
-              {"next", e.next_attempt_at ? ShortWhen(tz, *e.next_attempt_at) : ""},
-              {"last_error", e.last_error}};
-    if (e.sent_at) r["sent_at"] = ShortWhen(tz, *e.sent_at);
-    list.push_back(r);
-  }
-  json filters = json::array();
-  for (const char* s : {"", "queued", "sent", "failed", "superseded"}) {
-    const std::string name = s;
-    filters.push_back({{"label", name.empty() ? "All" : name},
-                       {"href", "/organise/outbox" + (name.empty() ? "" : "?status=" + name)},
-                       {"current", name == status}});
-  }
-  std::string zone_list;
-  for (const std::string& z : zones) zone_list += (zone_list.empty() ? "" : ", ") + z;
-  json data = {{"rows", list},
-               {"has_rows", !list.empty()},
-               {"filters", filters},
-               {"zones", zone_list},
-               {"wide", true}};
-  if (!status.empty()) data["status"] = status;  // mustache takes "" for true
-  SendPage(res, 200, "organise_outbox.mustache", "Notice outbox", data, Privacy::kPrivate, &viewer);
+  HandlePage(res, [&](std::string& back) -> Status {
+    const std::string status = Form(req).Get("status");
+    back = "/organise/outbox";  // a status filter it does not know
+    ASSIGN_OR_RETURN(auto rows, app.ops().ListOutbox(viewer.organiser.id, status));
+    back.clear();
+    ASSIGN_OR_RETURN(auto groups, app.ops().ListGroups(viewer.organiser.id));
+    std::map<Id, std::string> zone;
+    std::vector<std::string> zones;
+    for (const calendar::Group& g : groups) {
+      zone[g.id] = g.timezone;
+      if (std::find(zones.begin(), zones.end(), g.timezone) == zones.end())
+        zones.push_back(g.timezone);
+    }
+    json list = json::array();
+    for (const notify::OutboxEntry& e : rows) {
+      const std::string tz = zone.count(e.group_id) ? zone[e.group_id] : "UTC";
+      json r = {{"to", e.to},
+                {"subject", e.subject},
+                {"status", e.status},
+                {"attempts", e.attempts},
+                {"next", e.next_attempt_at ? ShortWhen(tz, *e.next_attempt_at) : ""},
+                {"last_error", e.last_error}};
+      if (e.sent_at) r["sent_at"] = ShortWhen(tz, *e.sent_at);
+      list.push_back(r);
+    }
+    json filters = json::array();
+    for (const char* s : {"", "queued", "sent", "failed", "superseded"}) {
+      const std::string name = s;
+      filters.push_back({{"label", name.empty() ? "All" : name},
+                         {"href", "/organise/outbox" + (name.empty() ? "" : "?status=" + name)},
+                         {"current", name == status}});
+    }
+    std::string zone_list;
+    for (const std::string& z : zones) zone_list += (zone_list.empty() ? "" : ", ") + z;
+    json data = {{"rows", list},
+                 {"has_rows", !list.empty()},
+                 {"filters", filters},
+                 {"zones", zone_list},
+                 {"wide", true}};
+    if (!status.empty()) data["status"] = status;  // mustache takes "" for true
+    SendPage(res, 200, "organise_outbox.mustache", "Notice outbox", data, Privacy::kPrivate,
+             &viewer);
+    return Status::Ok();
+  });
 }
 
 void Venues(App& app, const Viewer& viewer, const httplib::Request& req, httplib::Response& res) {
-  auto venues = app.ops().ListVenues(viewer.organiser.id);
-  if (!venues.ok()) return SendErrorPage(res, venues.status());
-  json list = json::array();
-  for (const calendar::Venue& v : *venues) {
-    json vm = VenueModel(v);
-    vm["etag"] = Operations::VenueETag(v);
-    list.push_back(vm);
-  }
-  json data = {{"venues", list}, {"csrf", viewer.csrf}};
-  if (Form(req).Get("saved") == "1") data["done"] = "Venue saved.";
-  SendPage(res, 200, "organise_venues.mustache", "Venues", data, Privacy::kPrivate, &viewer);
+  HandlePage(res, [&](std::string&) -> Status {
+    ASSIGN_OR_RETURN(auto venues, app.ops().ListVenues(viewer.organiser.id));
+    json list = json::array();
+    for (const calendar::Venue& v : venues) {
+      json vm = VenueModel(v);
+      vm["etag"] = Operations::VenueETag(v);
+      list.push_back(vm);
+    }
+    json data = {{"venues", list}, {"csrf", viewer.csrf}};
+    if (Form(req).Get("saved") == "1") data["done"] = "Venue saved.";
+    SendPage(res, 200, "organise_venues.mustache", "Venues", data, Privacy::kPrivate, &viewer);
+    return Status::Ok();
+  });
 }
 
 void EditVenue(App& app, const Viewer& viewer, const httplib::Request& req,
                httplib::Response& res) {
-  auto id = api::PathId(req, 1);
-  if (!id.ok()) return SendErrorPage(res, id.status());
-  Form f(req);
-  VenueInput in;
-  in.name = f.Get("name");
-  in.address = f.Get("address");
-  in.postcode = f.Get("postcode");
-  in.notes = f.Get("notes");
-  auto capacity = OptNumber(f.Get("capacity"), "capacity");
-  if (!capacity.ok()) return SendErrorPage(res, capacity.status(), "/organise/venues");
-  in.capacity = *capacity;
-  in.clear_capacity = !*capacity;
-  auto v = app.ops().UpdateVenue(viewer.organiser.id, *id, f.Get("etag"), in);
-  if (!v.ok()) return SendErrorPage(res, ForForm(v.status()), "/organise/venues");
-  SeeOther(res, "/organise/venues?saved=1");
+  HandleWithId(req, res, [&](Id id, std::string& back) -> Status {
+    back = "/organise/venues";
+    const Form f(req);
+    ASSIGN_OR_RETURN(VenueInput in, VenueFromForm(f));
+    in.notes = f.Get("notes");
+    in.clear_capacity = !in.capacity;
+    RETURN_IF_ERROR(
+        ForForm(app.ops().UpdateVenue(viewer.organiser.id, id, f.Get("etag"), in).status()));
+    SeeOther(res, back + "?saved=1");
+    return Status::Ok();
+  });
 }
 
 void CreateVenue(App& app, const Viewer& viewer, const httplib::Request& req,
                  httplib::Response& res) {
-  Form f(req);
-  VenueInput in;
-  in.name = f.Get("name");
-  in.address = f.Get("address");
-  in.postcode = f.Get("postcode");
-  if (!f.Get("notes").empty()) in.notes = f.Get("notes");
-  auto capacity = OptNumber(f.Get("capacity"), "capacity");
-  if (!capacity.ok()) return SendErrorPage(res, capacity.status(), Here(req));
-  in.capacity = *capacity;
-  auto v = app.ops().CreateVenue(viewer.organiser.id, in);
-  if (!v.ok()) return SendErrorPage(res, v.status(), Here(req));
-  SeeOther(res, "/organise/venues");
+  HandlePage(res, [&](std::string& back) -> Status {
+    back = req.path;
+    const Form f(req);
+    ASSIGN_OR_RETURN(VenueInput in, VenueFromForm(f));
+    in.notes = NonEmpty(f, "notes");
+    RETURN_IF_ERROR(app.ops().CreateVenue(viewer.organiser.id, in).status());
+    SeeOther(res, "/organise/venues");
+    return Status::Ok();
+  });
 }
 
 void OrganiseGroup(App& app, const Viewer& viewer, const httplib::Request& req,
                    httplib::Response& res) {
-  const Id org = viewer.organiser.id;
-  const std::string slug = req.matches[1];
-  auto g = app.ops().GetGroup(org, slug);
-  if (!g.ok()) return SendErrorPage(res, g.status());
-  const Form form(req);
-  const bool all = form.Get("all") == "1";
-  auto meetings =
-      all ? app.ops().ListMeetings(org, slug, "", "") : app.ops().UpcomingMeetings(org, slug);
-  if (!meetings.ok()) return SendErrorPage(res, meetings.status());
-  auto members = app.ops().ListMembers(org, slug);
-  auto venues = app.ops().ListVenues(org);
-  if (!members.ok()) return SendErrorPage(res, members.status());
-  if (!venues.ok()) return SendErrorPage(res, venues.status());
-  json vlist = json::array();
-  for (const calendar::Venue& v : *venues) vlist.push_back({{"id", v.id}, {"name", v.name}});
-  json group = {{"slug", g->slug},
-                {"name", g->name},
-                {"public", g->is_public},
-                {"timezone", g->timezone},
-                {"quorum", g->quorum ? std::to_string(*g->quorum) : ""},
-                {"etag", Operations::GroupETag(*g)}};
-  json data = {{"group", group},  {"meetings", Models(*meetings)},
-               {"all", all},      {"members", members->size()},
-               {"venues", vlist}, {"csrf", viewer.csrf}};
-  if (const std::string created = form.Get("created"); !created.empty()) {
-    data["done"] = "Meetings created.";
-    auto series = ParseId(created, "created");
-    auto warnings = series.ok() ? app.ops().SeriesWarnings(org, *series)
-                                : Result<std::vector<Warning>>(series.status());
-    json list = json::array();
-    if (warnings.ok())
-      for (const Warning& w : *warnings) list.push_back({{"message", w.message}});
-    data["warnings"] = list;
-  }
-  if (form.Get("saved") != "") data["done"] = "Group settings saved.";
-  if (form.Get("new") != "")
-    data["done"] = "Group created. Next: add its members, then its meetings below.";
-  SendPage(res, 200, "organise_group.mustache", g->name, data, Privacy::kPrivate, &viewer);
+  HandlePage(res, [&](std::string&) -> Status {
+    const Id org = viewer.organiser.id;
+    const std::string slug = req.matches[1];
+    ASSIGN_OR_RETURN(calendar::Group g, app.ops().GetGroup(org, slug));
+    const Form form(req);
+    const bool all = form.Get("all") == "1";
+    ASSIGN_OR_RETURN(auto meetings, all ? app.ops().ListMeetings(org, slug, "", "")
+                                        : app.ops().UpcomingMeetings(org, slug));
+    ASSIGN_OR_RETURN(auto members, app.ops().ListMembers(org, slug));
+    ASSIGN_OR_RETURN(auto venues, app.ops().ListVenues(org));
+    json vlist = json::array();
+    for (const calendar::Venue& v : venues) vlist.push_back({{"id", v.id}, {"name", v.name}});
+    json group = {{"slug", g.slug},
+                  {"name", g.name},
+                  {"public", g.is_public},
+                  {"timezone", g.timezone},
+                  {"quorum", g.quorum ? std::to_string(*g.quorum) : ""},
+                  {"etag", Operations::GroupETag(g)}};
+    json data = {{"group", group},  {"meetings", MeetingModels(meetings)},
+                 {"all", all},      {"members", members.size()},
+                 {"venues", vlist}, {"csrf", viewer.csrf}};
+    if (const std::string created = form.Get("created"); !created.empty()) {
+      data["done"] = "Meetings created.";
+      auto series = ParseId(created, "created");
+      auto warnings = series.ok() ? app.ops().SeriesWarnings(org, *series)
+                                  : Result<std::vector<Warning>>(series.status());
+      json list = json::array();
+      if (warnings.ok())
+        for (const Warning& w : *warnings) list.push_back({{"message", w.message}});
+      data["warnings"] = list;
+    }
+    if (form.Get("saved") != "") data["done"] = "Group settings saved.";
+    if (form.Get("new") != "")
+      data["done"] = "Group created. Next: add its members, then its meetings below.";
+    SendPage(res, 200, "organise_group.mustache", g.name, data, Privacy::kPrivate, &viewer);
+    return Status::Ok();
+  });
 }
 
 void CreateSeries(App& app, const Viewer& viewer, const httplib::Request& req,
                   httplib::Response& res) {
-  Form f(req);
-  const std::string slug = req.matches[1];
-  const std::string back = "/organise/groups/" + slug;
-  SeriesInput in;
-  in.title = f.Get("title");
-  in.start_time = f.Get("start_time");
-  auto venue = ParseId(f.Get("venue_id"), "venue_id");
-  auto duration = ParseId(f.Get("duration_minutes"), "duration_minutes");
-  if (!venue.ok()) return SendErrorPage(res, venue.status(), back);
-  if (!duration.ok()) return SendErrorPage(res, duration.status(), back);
-  in.venue_id = *venue;
-  in.duration_minutes = *duration;
-  std::vector<std::string> dates;
-  std::string cur;
-  for (char c : f.Get("dates") + "\n") {
-    if (c == '\n' || c == '\r' || c == ',' || c == ' ' || c == '\t') {
-      if (!cur.empty()) dates.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!dates.empty()) {
-    in.dates = dates;
-  } else if (!f.Get("rrule").empty()) {
-    in.rrule = f.Get("rrule");
-    if (!f.Get("first_date").empty()) in.first_date = f.Get("first_date");
-  } else {
-    return SendErrorPage(res, InvalidArgument("dates", "give the dates, or a rule"), back);
-  }
-  in.force = f.Get("force") == "1";
-  if (!f.Get("agenda").empty()) in.agenda = f.Get("agenda");
-  auto created = app.ops().CreateSeries(viewer.organiser.id, slug, in);
-  if (!created.ok()) return SendErrorPage(res, created.status(), back);
-  SeeOther(res, back + "?created=" + std::to_string(created->series.id));
+  HandleGroupForm(req, res, [&](const std::string& slug, const Form& f) -> Status {
+    ASSIGN_OR_RETURN(SeriesInput in, SeriesFromForm(f));
+    ASSIGN_OR_RETURN(auto created, app.ops().CreateSeries(viewer.organiser.id, slug, in));
+    SeeOther(res, GroupPath(slug) + "?created=" + std::to_string(created.series.id));
+    return Status::Ok();
+  });
 }
 
 void SaveGroupSettings(App& app, const Viewer& viewer, const httplib::Request& req,
                        httplib::Response& res) {
-  Form f(req);
-  const std::string slug = req.matches[1];
-  const std::string back = "/organise/groups/" + slug;
-  GroupPatch patch;
-  patch.name = f.Get("name");
-  auto quorum = OptNumber(f.Get("quorum"), "quorum");
-  if (!quorum.ok()) return SendErrorPage(res, quorum.status(), back);
-  patch.quorum = *quorum;
-  patch.clear_quorum = !*quorum;
-  patch.is_public = f.Get("public") == "1";
-  auto g = app.ops().UpdateGroup(viewer.organiser.id, slug, f.Get("etag"), patch);
-  if (!g.ok()) return SendErrorPage(res, ForForm(g.status()), back);
-  SeeOther(res, back + "?saved=1");
+  HandleGroupForm(req, res, [&](const std::string& slug, const Form& f) -> Status {
+    ASSIGN_OR_RETURN(GroupPatch patch, GroupPatchFromForm(f));
+    RETURN_IF_ERROR(
+        ForForm(app.ops().UpdateGroup(viewer.organiser.id, slug, f.Get("etag"), patch).status()));
+    SeeOther(res, GroupPath(slug) + "?saved=1");
+    return Status::Ok();
+  });
 }
 
 }  // namespace convene::server::pages

@@ -35,6 +35,8 @@ void ResetForm(App&, const httplib::Request&, httplib::Response&);
 void ResetSubmit(App&, const httplib::Request&, httplib::Response&);
 // The organiser of the request's session cookie, with the session's form token.
 Result<Viewer> SessionViewer(App& app, const httplib::Request& req);
+// The Set-Cookie value that gives the browser `session` (after login, reset or password change).
+std::string SessionCookie(App& app, const Session& session);
 
 // ---- member pages (member_pages.cc) ----
 void MemberHome(App&, const httplib::Request&, httplib::Response&);

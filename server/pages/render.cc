@@ -4,7 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <kainjow/mustache.hpp>
+#include <utility>
 
+#include "calendar/words.h"
 #include "server/http/responses.h"
 #include "server/pages/templates/templates.h"
 
@@ -14,12 +16,6 @@ using nlohmann::json;
 namespace mu = kainjow::mustache;
 
 namespace {
-
-const char* const kWeekdays[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
-                                 "Friday", "Saturday", "Sunday"};
-const char* const kMonths[] = {"January",   "February", "March",    "April",
-                               "May",       "June",     "July",     "August",
-                               "September", "October",  "November", "December"};
 
 mu::data ToData(const json& j) {
   switch (j.type()) {
@@ -64,35 +60,32 @@ struct ErrorText {
   const char* hint;
 };
 
+// The error page's words for each Status code; any other code is "Something went wrong".
+constexpr std::pair<Code, ErrorText> kErrorTexts[] = {
+    {Code::kInvalidArgument,
+     {"Please check what you entered", "Go back, correct it and send it again."}},
+    {Code::kUnauthenticated, {"Please log in", ""}},
+    {Code::kPermissionDenied,
+     {"This form has expired",
+      "For your safety each form only works from the page that showed it. Go back, reload the "
+      "page and try again."}},
+    {Code::kNotFound, {"Not found", "There is nothing here, or it is not public."}},
+    {Code::kConflict, {"That cannot be done now", ""}},
+    {Code::kPreconditionFailed,
+     {"Someone changed this meanwhile",
+      "Go back, reload the page to see the latest version, and try again."}},
+    {Code::kTooLarge, {"That was too much", "Send less text."}},
+    {Code::kRateLimited, {"Too many attempts", "Wait a few minutes before trying again."}},
+    {Code::kUnavailable, {"Busy", "The server is busy. Try again in a moment."}},
+};
+
 ErrorText TextFor(const Status& st) {
   if (st.error_code() == "invalid_link")
     return {"This link does not work", "Links are personal and can be replaced by newer ones."};
   if (st.error_code() == "apologies_closed") return {"Apologies are closed", ""};
-  switch (st.code()) {
-    case Code::kInvalidArgument:
-      return {"Please check what you entered", "Go back, correct it and send it again."};
-    case Code::kUnauthenticated:
-      return {"Please log in", ""};
-    case Code::kPermissionDenied:
-      return {"This form has expired",
-              "For your safety each form only works from the page that showed it. Go back, "
-              "reload the page and try again."};
-    case Code::kNotFound:
-      return {"Not found", "There is nothing here, or it is not public."};
-    case Code::kConflict:
-      return {"That cannot be done now", ""};
-    case Code::kPreconditionFailed:
-      return {"Someone changed this meanwhile",
-              "Go back, reload the page to see the latest version, and try again."};
-    case Code::kTooLarge:
-      return {"That was too much", "Send less text."};
-    case Code::kRateLimited:
-      return {"Too many attempts", "Wait a few minutes before trying again."};
-    case Code::kUnavailable:
-      return {"Busy", "The server is busy. Try again in a moment."};
-    default:
-      return {"Something went wrong", "It has been logged. Try again later."};
-  }
+  for (const auto& [code, text] : kErrorTexts)
+    if (code == st.code()) return text;
+  return {"Something went wrong", "It has been logged. Try again later."};
 }
 
 void SecurityHeaders(httplib::Response& res, Privacy privacy) {
@@ -234,16 +227,6 @@ std::vector<std::string> Form::All(const std::string& name) const {
   return out;
 }
 
-std::string HumanDate(const calendar::CivilDate& d) {
-  return std::string(kWeekdays[calendar::Weekday(d)]) + " " + std::to_string(d.day) + " " +
-         kMonths[d.month - 1] + " " + std::to_string(d.year);
-}
-
-std::string HumanTimes(const calendar::Meeting& m) {
-  return calendar::FormatTimeOfDay(m.start.minute_of_day) + " to " +
-         calendar::FormatTimeOfDay(m.end().minute_of_day);
-}
-
 std::string UrlEncode(const std::string& s) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
@@ -276,6 +259,12 @@ json VenueModel(const calendar::Venue& v) {
   return j;
 }
 
+json MeetingModels(const std::vector<MeetingView>& views) {
+  json list = json::array();
+  for (const MeetingView& v : views) list.push_back(MeetingModel(v));
+  return list;
+}
+
 json MeetingModel(const MeetingView& v) {
   const calendar::Meeting& m = v.meeting;
   json presenters = json::array();
@@ -287,8 +276,8 @@ json MeetingModel(const MeetingView& v) {
   }
   json j = {{"id", m.id},
             {"title", v.series.title},
-            {"date", HumanDate(m.start.date)},
-            {"times", HumanTimes(m)},
+            {"date", calendar::LongDate(m.start.date)},
+            {"times", calendar::TimeRange(m.start, m.duration_minutes)},
             {"iso", calendar::FormatLocal(m.start)},
             {"cancelled", m.status == calendar::MeetingStatus::kCancelled},
             {"moved", m.start != m.original_start},

@@ -46,6 +46,18 @@ void SendErrorPage(httplib::Response& res, const Status& st, const std::string& 
 // 303 See Other to a local path (after every successful form POST).
 void SeeOther(httplib::Response& res, const std::string& location);
 
+// The pages' counterpart of the API's Handle (server/api/api_handlers.cc): runs a handler's
+// `body`, `[&](std::string& back) -> Status`, written as ASSIGN_OR_RETURN / RETURN_IF_ERROR
+// steps. The body sends its page or redirect and returns Ok; a failed step's Status becomes the
+// error page (SendErrorPage), with a "Go back" link to `back` as the body had set it by then
+// (empty: no link).
+template <typename F>
+void HandlePage(httplib::Response& res, F&& body) {
+  std::string back;
+  const Status st = body(back);
+  if (!st.ok()) SendErrorPage(res, st, back);
+}
+
 // Renders one template (partials "_*.mustache" are available to it). For tests and minutes.
 Result<std::string> Render(const std::string& name, const nlohmann::json& data);
 // The Content-Security-Policy of every page.
@@ -74,12 +86,11 @@ class Form {
   httplib::Params params_;
 };
 
-// Display helpers.
-std::string HumanDate(const calendar::CivilDate& d);  // Monday 15 March 2010
-std::string HumanTimes(const calendar::Meeting& m);   // 10:30 to 13:00
+// Display helpers (dates and times in words: calendar/words.h).
 std::string UrlEncode(const std::string& s);          // RFC 3986 unreserved kept
 std::string MapUrl(const calendar::Venue& v);         // OpenStreetMap search link
 nlohmann::json VenueModel(const calendar::Venue& v);  // name, address, map_url ...
 nlohmann::json MeetingModel(const MeetingView& v);    // date, times, venue, presenters
+nlohmann::json MeetingModels(const std::vector<MeetingView>& views);  // MeetingModel of each
 
 }  // namespace convene::server::pages

@@ -18,7 +18,7 @@ import tempfile
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import Tally, free_port, wait_up  # noqa: E402
+from e2e_lib import Tally, free_port, stop_all, wait_up  # noqa: E402
 
 check = Tally("abuse")
 PEAK_GROWTH_LIMIT_MIB = 96  # 16 clients x a 1 MiB body, copies, per-thread malloc arenas: ~40 measured
@@ -128,11 +128,7 @@ def main():
         body = open(os.path.join(tmp, "serve.log")).read()
         check("6.6.6.6" not in body, "the spoofed address reached the log")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_all([proc])
     return check.finish()
 
 

@@ -123,3 +123,4 @@ def stop_all(procs, timeout=10):
             p.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             p.kill()
+            p.wait(timeout=timeout)

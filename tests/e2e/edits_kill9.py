@@ -30,7 +30,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import call, http  # noqa: E402
-from notify_e2e_lib import Failure, TempDir, check, free_port  # noqa: E402
+from notify_e2e_lib import check, free_port, run_scenario  # noqa: E402
 from notify_server_e2e import FAST_MAIL, Server, admin_token  # noqa: E402
 
 MEMBERS = ["ann@example.org", "bob@example.org", "cy@example.org"]
@@ -201,15 +201,9 @@ def main():
     ap.add_argument("--kills", type=int, default=6)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    t0 = time.time()
-    try:
-        with TempDir() as tmp:
-            figure = run(args.convene, tmp, args.kills, args.seed)
-        print("PASS edits_kill9 %s (%.1f s)" % (figure, time.time() - t0))
-        return 0
-    except Failure as e:
-        print("FAIL edits_kill9 %s" % e)
-        return 1
+    passed = run_scenario("edits_kill9",
+                          lambda tmp: run(args.convene, tmp, args.kills, args.seed))
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import Tally, call as call_json, free_port, http, wait_up  # noqa: E402
+from e2e_lib import Tally, call as call_json, free_port, http, stop_all, wait_up  # noqa: E402
 
 BIN = sys.argv[1] if len(sys.argv) > 1 else ""
 FEEDS = pathlib.Path(__file__).resolve().parent.parent / "feeds"
@@ -97,12 +97,7 @@ def main():
         check(wait_up(base + "/healthz"), "server up")
         walk(base, token, tmp)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_all([proc])
         log.close()
         if check.fails:
             print((tmp / "serve.log").read_text()[-3000:], file=sys.stderr)

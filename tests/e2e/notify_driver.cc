@@ -97,16 +97,16 @@ int Enqueue(const Args& a) {
   for (int i = 1; i <= n; ++i) {
     auto d =
         every > 0 && i % every == 0 ? calendar::Delivery::kInvitations : calendar::Delivery::kFeed;
-    members.push_back(testing::SampleMember(i, d));
+    members.push_back(notify::testing::SampleMember(i, d));
   }
   int extra = 0;
   for (const std::string& addr : a.All("rcpt")) {
-    Recipient r = testing::SampleMember(static_cast<int>(n) + ++extra);
+    Recipient r = notify::testing::SampleMember(static_cast<int>(n) + ++extra);
     r.email = addr;
     members.push_back(r);
   }
-  MeetingChange change = testing::SampleVenueChange(members);
-  change.render_invitation = testing::HandMadeRenderer();
+  MeetingChange change = notify::testing::SampleVenueChange(members);
+  change.render_invitation = notify::testing::HandMadeRenderer();
   NoticeOptions opt;
   opt.base_url = "https://convene.example";
   opt.delay_seconds = a.Int("delay", 0);
@@ -192,7 +192,7 @@ int List(const Args& a) {
   if (!tx.ok()) return Fail(tx.status());
   std::optional<OutboxStatus> status;
   if (a.Has("status")) status = ParseOutboxStatus(a.Get("status"));
-  auto rows = ListOutbox(*tx, {testing::SampleGroup().id}, status);
+  auto rows = ListOutbox(*tx, {notify::testing::SampleGroup().id}, status);
   if (!rows.ok()) return Fail(rows.status());
   for (const OutboxEntry& e : *rows) {
     json j{{"id", e.id},

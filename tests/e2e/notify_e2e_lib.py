@@ -122,6 +122,21 @@ class Driver:
                                 stderr=subprocess.PIPE, env=e)
 
 
+def run_scenario(name, fn, *args, width=0):
+    """Runs fn(*args, tmp) in a fresh temp folder and prints one line: PASS, the name (padded to
+    `width`), the figure fn returned and the seconds taken; or FAIL, the name and the first failed
+    check. Returns whether it passed."""
+    t0 = time.time()
+    try:
+        with TempDir() as tmp:
+            figure = fn(*args, tmp)
+        print("PASS %-*s %s (%.1f s)" % (width, name, figure or "", time.time() - t0))
+        return True
+    except Failure as e:
+        print("FAIL %-*s %s" % (width, name, e))
+        return False
+
+
 def main(scenarios):
     import argparse
     ap = argparse.ArgumentParser()
@@ -131,15 +146,7 @@ def main(scenarios):
     driver = Driver(args.driver)
     failed = 0
     for name, fn in scenarios:
-        if args.only and name not in args.only:
-            continue
-        t0 = time.time()
-        try:
-            with TempDir() as tmp:
-                figure = fn(driver, tmp)
-            print("PASS %-22s %s (%.1f s)" % (name, figure or "", time.time() - t0))
-        except Failure as e:
-            failed += 1
-            print("FAIL %-22s %s" % (name, e))
+        if not args.only or name in args.only:
+            failed += not run_scenario(name, fn, driver, width=22)
     sys.stdout.flush()
     return 1 if failed else 0

@@ -18,7 +18,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from notify_e2e_lib import Driver, Failure, Sink, TempDir, check, message_id  # noqa: E402
+from notify_e2e_lib import Driver, Sink, check, message_id, run_scenario  # noqa: E402
 
 
 def run(driver, tmp, notices, kills, seed):
@@ -70,21 +70,16 @@ def run(driver, tmp, notices, kills, seed):
 
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--driver", required=True)
     ap.add_argument("--notices", type=int, default=1000)
     ap.add_argument("--kills", type=int, default=10)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    t0 = time.time()
-    try:
-        with TempDir() as tmp:
-            run(Driver(args.driver), tmp, args.notices, args.kills, args.seed)
-    except Failure as e:
-        print("FAIL kill9: %s" % e)
-        return 1
-    print("PASS kill9 (%.1f s)" % (time.time() - t0))
-    return 0
+    passed = run_scenario("kill9", lambda tmp: run(Driver(args.driver), tmp, args.notices,
+                                                   args.kills, args.seed))
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":

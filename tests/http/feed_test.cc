@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
-#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -12,10 +11,13 @@
 #include "calendar/civil.h"
 #include "server/feeds/feed_handlers.h"
 #include "tests/support/api_fixture.h"
+#include "tests/support/ical_lines.h"
+#include "tests/support/inputs.h"
 
 namespace convene::server {
 namespace {
 
+using convene::testing::EventBlocks;
 using nlohmann::json;
 
 std::string Gunzip(const std::string& in) {
@@ -34,25 +36,6 @@ std::string Gunzip(const std::string& in) {
   } while (rc == Z_OK);
   inflateEnd(&z);
   return rc == Z_STREAM_END ? out : "<corrupt gzip>";
-}
-
-// VEVENT blocks keyed by their UID and RECURRENCE-ID lines.
-std::map<std::string, std::string> Events(const std::string& body) {
-  std::map<std::string, std::string> out;
-  size_t pos = 0;
-  while ((pos = body.find("BEGIN:VEVENT\r\n", pos)) != std::string::npos) {
-    const size_t end = body.find("END:VEVENT\r\n", pos) + 12;
-    const std::string block = body.substr(pos, end - pos);
-    std::string key;
-    for (const char* p : {"UID:", "RECURRENCE-ID;"}) {
-      const size_t at = block.find(std::string("\r\n") + p);
-      if (at != std::string::npos)
-        key += block.substr(at + 2, block.find("\r\n", at + 2) - at - 2) + "|";
-    }
-    out[key] = block;
-    pos = end;
-  }
-  return out;
 }
 
 int Sequence(const std::string& block) {
@@ -99,13 +82,16 @@ class FeedTest : public convene::testing::ApiFixture {
                                       {"public", false}})
                   ->status,
               201);
-    ASSERT_EQ(Post("/api/v1/groups/closed/series", {{"title", "Closed session"},
-                                                    {"venue_id", venue_},
-                                                    {"start_time", "15:00"},
-                                                    {"duration_minutes", 60},
-                                                    {"dates", {"2010-06-01"}}})
-                  ->status,
-              201);
+    ASSERT_EQ(PostOneDate("closed", "Closed session", venue_, "15:00", "2010-06-01")->status, 201);
+  }
+  // An hour-long series of one meeting in the group `slug`.
+  httplib::Result PostOneDate(const std::string& slug, const std::string& title, int64_t venue,
+                              const std::string& start_time, const std::string& date) {
+    return Post("/api/v1/groups/" + slug + "/series", {{"title", title},
+                                                       {"venue_id", venue},
+                                                       {"start_time", start_time},
+                                                       {"duration_minutes", 60},
+                                                       {"dates", json::array({date})}});
   }
 
   int64_t venue_ = 0, venue2_ = 0, member_id_ = 0;
@@ -128,7 +114,7 @@ TEST_F(FeedTest, GroupFeedIsTextCalendarWithValidators) {
   // One master and five overrides; the first occurrence in London time.
   EXPECT_NE(r->body.find("DTSTART;TZID=Europe/London:20100315T103000\r\n"), std::string::npos);
   EXPECT_NE(r->body.find("RRULE:FREQ=MONTHLY;INTERVAL=2;BYDAY=3MO;COUNT=5\r\n"), std::string::npos);
-  EXPECT_EQ(Events(r->body).size(), 6u);
+  EXPECT_EQ(EventBlocks(r->body).size(), 6u);
   // Two GETs without a change: the same bytes, the same validators (H5).
   auto again = Fetch("/feeds/groups/futures.ics");
   EXPECT_EQ(again->body, r->body);
@@ -249,7 +235,7 @@ TEST_F(FeedTest, EditsChangeBytesSequenceAndValidators) {
   EXPECT_EQ(Fetch("/feeds/groups/futures.ics", {{"If-None-Match", etag}})->status, 200);
   EXPECT_NE(after->body.find("EXDATE;TZID=Europe/London:20100920T103000\r\n"), std::string::npos);
 
-  const auto a = Events(before->body), b = Events(after->body);
+  const auto a = EventBlocks(before->body), b = EventBlocks(after->body);
   std::string master;
   for (const auto& [key, block] : a)
     if (key.find("RECURRENCE-ID") == std::string::npos) master = key;
@@ -346,7 +332,7 @@ TEST_F(FeedTest, VenueFeedHasEveryPublicMeetingAtTheVenue) {
   EXPECT_NE(v1->body.find("EXDATE;TZID=Europe/London:20100719T103000\r\n"), std::string::npos);
   EXPECT_EQ(v1->body.find("Closed session"), std::string::npos) << "private groups stay out";
   auto v2 = Fetch("/feeds/venues/" + std::to_string(venue2_) + ".ics");
-  const auto events = Events(v2->body);
+  const auto events = EventBlocks(v2->body);
   EXPECT_EQ(events.size(), 2u);  // the master (every other date excluded) and 19 July
   EXPECT_NE(v2->body.find("RECURRENCE-ID;TZID=Europe/London:20100719T103000\r\n"),
             std::string::npos);
@@ -369,7 +355,7 @@ TEST_F(FeedTest, MemberFeedShowsTheMembersOwnState) {
   EXPECT_NE(after->body.find("You sent apologies."), std::string::npos);
   EXPECT_NE(after->get_header_value("ETag"), r->get_header_value("ETag"));
   // Only the meeting with the apology changed.
-  const auto a = Events(r->body), b = Events(after->body);
+  const auto a = EventBlocks(r->body), b = EventBlocks(after->body);
   int changed = 0;
   for (const auto& [key, block] : b) changed += a.at(key) != block;
   EXPECT_EQ(changed, 1);
@@ -378,13 +364,7 @@ TEST_F(FeedTest, MemberFeedShowsTheMembersOwnState) {
       Post("/api/v1/groups", {{"slug", "second"}, {"name", "Second"}, {"timezone", "Asia/Tokyo"}})
           ->status,
       201);
-  ASSERT_EQ(Post("/api/v1/groups/second/series", {{"title", "Tokyo call"},
-                                                  {"venue_id", venue2_},
-                                                  {"start_time", "19:00"},
-                                                  {"duration_minutes", 60},
-                                                  {"dates", {"2010-06-21"}}})
-                ->status,
-            201);
+  ASSERT_EQ(PostOneDate("second", "Tokyo call", venue2_, "19:00", "2010-06-21")->status, 201);
   ASSERT_EQ(
       Post("/api/v1/groups/second/members", {{"name", "Ada L."}, {"email", "ADA@example.org"}})
           ->status,
@@ -416,13 +396,9 @@ TEST(MemberFeedScope, OnlyTheIssuingOrganisersGroups) {
     const Id venue = ops.CreateVenue(org, v)->id;
     EXPECT_TRUE(
         ops.CreateGroup(org, GroupInput{slug, "Group " + slug, "Europe/London", {}, false}).ok());
-    SeriesInput s;
-    s.title = title;
-    s.venue_id = venue;
-    s.start_time = "10:00";
-    s.duration_minutes = 60;
-    s.dates = std::vector<std::string>{date};
-    EXPECT_TRUE(ops.CreateSeries(org, slug, s).ok());
+    EXPECT_TRUE(ops.CreateSeries(org, slug,
+                                 convene::testing::DatedSeries(title, venue, "10:00", 60, {date}))
+                    .ok());
     return ops.AddMember(org, slug, MemberInput{"Ann", "ann@example.org", {}, {}, {}});
   };
   auto mine = setup(a, "g1", "First of A", "2027-01-04");

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "tests/http/pages_fixture.h"
+#include "tests/support/inputs.h"
 
 namespace convene::server {
 namespace {
@@ -63,16 +64,19 @@ TEST_F(PagesTest, MeetingPageShowsPresentersAndTheApologiesCount) {
   EXPECT_TRUE(p.Has("openstreetmap.org/search?query="));
 }
 
-TEST_F(PagesTest, VenuePageShowsAddressAndOnlyPublicGroupsMeetings) {
+// A private group, "Secret Club", with one "Hidden gathering" on 20 January 2027 at `venue`.
+SeriesCreated AddHiddenGathering(Operations& ops, calendar::Id org, calendar::Id venue) {
   GroupInput g{"secret-club", "Secret Club", "Europe/London", std::nullopt, false};
-  ASSERT_TRUE(ops().CreateGroup(org_.id, g).ok());
-  SeriesInput s;
-  s.title = "Hidden gathering";
-  s.venue_id = NextMeeting().venue.id;
-  s.start_time = "18:00";
-  s.duration_minutes = 60;
-  s.dates = std::vector<std::string>{"2027-01-20"};
-  ASSERT_TRUE(ops().CreateSeries(org_.id, "secret-club", s).ok());
+  EXPECT_TRUE(ops.CreateGroup(org, g).ok());
+  auto created = ops.CreateSeries(
+      org, "secret-club",
+      testing::DatedSeries("Hidden gathering", venue, "18:00", 60, {"2027-01-20"}));
+  EXPECT_TRUE(created.ok()) << created.status().ToString();
+  return created.ok() ? *created : SeriesCreated{};
+}
+
+TEST_F(PagesTest, VenuePageShowsAddressAndOnlyPublicGroupsMeetings) {
+  ASSERT_EQ(AddHiddenGathering(ops(), org_.id, NextMeeting().venue.id).meetings.size(), 1u);
 
   Page p = Get("/venues/" + std::to_string(NextMeeting().venue.id));
   ASSERT_EQ(p.status, 200);
@@ -85,18 +89,10 @@ TEST_F(PagesTest, VenuePageShowsAddressAndOnlyPublicGroupsMeetings) {
 }
 
 TEST_F(PagesTest, PrivateGroupShowsNothingToThePublic) {
-  GroupInput g{"secret-club", "Secret Club", "Europe/London", std::nullopt, false};
-  ASSERT_TRUE(ops().CreateGroup(org_.id, g).ok());
-  SeriesInput s;
-  s.title = "Hidden gathering";
-  s.venue_id = NextMeeting().venue.id;
-  s.start_time = "18:00";
-  s.duration_minutes = 60;
-  s.dates = std::vector<std::string>{"2027-01-20"};
-  auto created = ops().CreateSeries(org_.id, "secret-club", s);
-  ASSERT_TRUE(created.ok());
+  const SeriesCreated created = AddHiddenGathering(ops(), org_.id, NextMeeting().venue.id);
+  ASSERT_EQ(created.meetings.size(), 1u);
   for (const std::string& path : {std::string("/groups/secret-club"),
-                                  "/meetings/" + std::to_string(created->meetings[0].meeting.id)}) {
+                                  "/meetings/" + std::to_string(created.meetings[0].meeting.id)}) {
     Page p = Get(path);
     EXPECT_EQ(p.status, 404) << path;
     ExpectPageHeaders(p, true);
@@ -324,14 +320,7 @@ TEST_F(PagesTest, TamperedOrRevokedApologyLinksShowAnErrorPage) {
             404);
   // Revoking: bump the member's links_version.
   ASSERT_EQ(Get("/apologies/" + token).status, 200);
-  {
-    auto tx = server_.app().db().Write();
-    ASSERT_TRUE(tx->Prepare("UPDATE members SET links_version = links_version + 1 WHERE id=?1")
-                    .BindAll(MemberNamed("Ian Cooper").id)
-                    .Run()
-                    .ok());
-    ASSERT_TRUE(tx->Commit().ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(RevokeLinksOf("Ian Cooper"));
   EXPECT_EQ(Get("/apologies/" + token).status, 404);
   EXPECT_EQ(Post("/apologies/" + token, {{"csrf", ops().FormToken("apology", token)}}).status, 404);
 }

@@ -173,12 +173,10 @@ TEST_F(MembersRegisterTest, ARemovedMemberCanBeAddedAgainWithNewLinks) {
   const calendar::Member ian = MemberNamed("Ian Cooper");
   const std::string old_page = PageToken("Ian Cooper");
   ASSERT_TRUE(ops().RemoveMember(org_.id, ian.id).ok());
-  Page added = Post("/organise/groups/futures/members",
-                    {{"csrf", s.csrf},
-                     {"name", "Ian Cooper"},
-                     {"email", "Ian.Cooper@example.org"},
-                     {"organisation", "Hampshire CC"}},
-                    s.cookie);
+  Page added = Submit(s, "/organise/groups/futures/members",
+                      {{"name", "Ian Cooper"},
+                       {"email", "Ian.Cooper@example.org"},
+                       {"organisation", "Hampshire CC"}});
   ASSERT_EQ(added.status, 200) << added.body;
   const std::string page = Find(added.body, "/m/([A-Za-z0-9_-]{43})");
   ASSERT_FALSE(page.empty());

@@ -5,27 +5,9 @@
 namespace convene::server {
 namespace {
 
-class NoticePagesTest : public PagesTest {
+class NoticePagesTest : public RealNoticesTest {
  protected:
-  NoticePagesTest() { record_changes_ = false; }
-
-  calendar::Id AddVenue(const std::string& name) {
-    VenueInput in;
-    in.name = name;
-    in.address = "Gresham Street, London";
-    auto v = ops().CreateVenue(org_.id, in);
-    EXPECT_TRUE(v.ok());
-    return v.ok() ? v->id : 0;
-  }
-  void MoveNextTo(calendar::Id venue) {
-    const MeetingView next = NextMeeting();
-    MeetingPatch p;
-    p.venue_id = venue;
-    ASSERT_TRUE(
-        ops()
-            .ChangeMeeting(org_.id, next.meeting.id, Operations::MeetingETag(next.meeting), p)
-            .ok());
-  }
+  void MoveNextTo(calendar::Id venue) { ASSERT_TRUE(ChangeNext(VenuePatch(venue)).ok()); }
   void Sql(const std::string& sql) {
     auto tx = server_.app().db().Write();
     ASSERT_TRUE(tx.ok());

@@ -130,6 +130,13 @@ class PagesTest : public ::testing::Test {
     return s;
   }
 
+  // Sends a form of the organiser's pages in the session `s`, with the session's form token.
+  Page Submit(const Session& s, const std::string& path,
+              std::vector<std::pair<std::string, std::string>> fields) {
+    fields.insert(fields.begin(), {"csrf", s.csrf});
+    return Post(path, fields, s.cookie);
+  }
+
   int64_t Count(const std::string& sql) {
     auto tx = server_.app().db().Read();
     EXPECT_TRUE(tx.ok());
@@ -188,6 +195,15 @@ class PagesTest : public ::testing::Test {
     calendar::Member m = MemberNamed(name);
     return ApologyToken(ops().link_key(), meeting, m.id, m.links_version);
   }
+  // Revokes every link issued to the member so far: bumps their links_version.
+  void RevokeLinksOf(const std::string& name) {
+    auto tx = server_.app().db().Write();
+    ASSERT_TRUE(tx->Prepare("UPDATE members SET links_version = links_version + 1 WHERE id=?1")
+                    .BindAll(MemberNamed(name).id)
+                    .Run()
+                    .ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
   size_t ChangeCount() {
     std::lock_guard<std::mutex> lock(mu_);
     return changes_.size();
@@ -204,6 +220,34 @@ class PagesTest : public ::testing::Test {
   calendar::Organiser org_;
   std::mutex mu_;
   std::vector<MeetingEvent> changes_;
+};
+
+// The pages with the App's real notices: changes queue outbox rows instead of being recorded.
+class RealNoticesTest : public PagesTest {
+ protected:
+  RealNoticesTest() { record_changes_ = false; }
+
+  // A new venue of the organiser's, in Gresham Street.
+  calendar::Id AddVenue(const std::string& name) {
+    VenueInput in;
+    in.name = name;
+    in.address = "Gresham Street, London";
+    auto v = ops().CreateVenue(org_.id, in);
+    EXPECT_TRUE(v.ok());
+    return v.ok() ? v->id : 0;
+  }
+  // Changes the demo's next meeting as an organiser who has just read it.
+  Status ChangeNext(const MeetingPatch& patch) {
+    const MeetingView next = NextMeeting();
+    return ops()
+        .ChangeMeeting(org_.id, next.meeting.id, Operations::MeetingETag(next.meeting), patch)
+        .status();
+  }
+  static MeetingPatch VenuePatch(calendar::Id venue) {
+    MeetingPatch p;
+    p.venue_id = venue;
+    return p;
+  }
 };
 
 }  // namespace convene::server

@@ -7,10 +7,8 @@
 namespace convene::server {
 namespace {
 
-class UnsubscribeTest : public PagesTest {
+class UnsubscribeTest : public RealNoticesTest {
  protected:
-  UnsubscribeTest() { record_changes_ = false; }
-
   std::string UnsubscribeTokenFor(const std::string& name) {
     calendar::Member m = MemberNamed(name);
     return UnsubscribeToken(ops().link_key(), m.id, m.links_version);
@@ -34,27 +32,8 @@ class UnsubscribeTest : public PagesTest {
                  std::to_string(NextMeeting().meeting.id) + " AND recipient='" + email + "' AND " +
                  (status.empty() ? "status!='superseded'" : "status='" + status + "'"));
   }
-  Status ChangeNext(MeetingPatch patch) {
-    const MeetingView next = NextMeeting();
-    return ops()
-        .ChangeMeeting(org_.id, next.meeting.id, Operations::MeetingETag(next.meeting), patch)
-        .status();
-  }
-  calendar::Id OtherVenue() {
-    VenueInput in;
-    in.name = "Guildhall";
-    in.address = "Gresham Street, London";
-    auto v = ops().CreateVenue(org_.id, in);
-    EXPECT_TRUE(v.ok());
-    return v.ok() ? v->id : 0;
-  }
 };
 
-MeetingPatch VenuePatch(calendar::Id venue) {
-  MeetingPatch p;
-  p.venue_id = venue;
-  return p;
-}
 MeetingPatch StartPatch(const std::string& start) {
   MeetingPatch p;
   p.start = start;
@@ -135,7 +114,7 @@ TEST_F(UnsubscribeTest, TheSameLinkStartsTheEmailsAgainWithItsFormToken) {
   EXPECT_FALSE(MemberNamed("Ian Cooper").unsubscribed);
 
   // The next change is emailed to them again.
-  ASSERT_TRUE(ChangeNext(VenuePatch(OtherVenue())).ok());
+  ASSERT_TRUE(ChangeNext(VenuePatch(AddVenue("Guildhall"))).ok());
   EXPECT_EQ(NoticesTo(MemberNamed("Ian Cooper").email), 1);
 
   // A removed member's link is dead for this too.
@@ -171,14 +150,7 @@ TEST_F(UnsubscribeTest, BadOrRevokedLinksAre404AndChangeNothing) {
   }
   EXPECT_EQ(Get("/unsubscribe/short").status, 404);
   EXPECT_EQ(Snapshot(), before);
-  {
-    auto tx = server_.app().db().Write();
-    ASSERT_TRUE(tx->Prepare("UPDATE members SET links_version = links_version + 1 WHERE id=?1")
-                    .BindAll(MemberNamed("Ian Cooper").id)
-                    .Run()
-                    .ok());
-    ASSERT_TRUE(tx->Commit().ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(RevokeLinksOf("Ian Cooper"));
   EXPECT_EQ(Get("/unsubscribe/" + token).status, 404);
   EXPECT_EQ(OneClick(token).status, 404);
   EXPECT_FALSE(MemberNamed("Ian Cooper").unsubscribed);
@@ -193,7 +165,7 @@ TEST_F(UnsubscribeTest, NoNoticeOfAnyKindReachesAnUnsubscribedMemberButTheFeedWo
   ASSERT_TRUE(feed.ok());
   ASSERT_EQ(OneClick(UnsubscribeTokenFor("Ian Cooper")).status, 200);
 
-  const calendar::Id venue = OtherVenue();
+  const calendar::Id venue = AddVenue("Guildhall");
   const MeetingView next = NextMeeting();
   struct Step {
     const char* name;
@@ -233,7 +205,7 @@ TEST_F(UnsubscribeTest, NoNoticeOfAnyKindReachesAnUnsubscribedMemberButTheFeedWo
 TEST_F(UnsubscribeTest, NoticesStillQueuedForTheMemberAreWithdrawn) {
   const std::string ian = MemberNamed("Ian Cooper").email;
   const std::string sal = MemberNamed("Sal Khan").email;
-  ASSERT_TRUE(ChangeNext(VenuePatch(OtherVenue())).ok());
+  ASSERT_TRUE(ChangeNext(VenuePatch(AddVenue("Guildhall"))).ok());
   ASSERT_EQ(NoticesTo(ian), 1);
   ASSERT_EQ(OneClick(UnsubscribeTokenFor("Ian Cooper")).status, 200);
   EXPECT_EQ(NoticesTo(ian), 0);
@@ -255,7 +227,7 @@ TEST_F(UnsubscribeTest, TheMemberPageTurnsNoticesBackOn) {
   EXPECT_EQ(r.status, 303);
   EXPECT_FALSE(MemberNamed("Ian Cooper").unsubscribed);
   EXPECT_FALSE(Get("/m/" + page).Has("You are unsubscribed"));
-  ASSERT_TRUE(ChangeNext(VenuePatch(OtherVenue())).ok());
+  ASSERT_TRUE(ChangeNext(VenuePatch(AddVenue("Guildhall"))).ok());
   EXPECT_EQ(NoticesTo(ian), 1);
 }
 

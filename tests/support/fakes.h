@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "server/app/app.h"
+#include "tests/support/temp_dir.h"
 
 namespace convene::testing {
 
@@ -38,24 +39,6 @@ inline server::RandomSource SeededRandom(uint32_t seed) {
     for (size_t i = 0; i < n; ++i) buf[i] = static_cast<unsigned char>((*gen)() & 0xff);
   };
 }
-
-// A fresh directory under the system temp folder, removed at destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "convene-test-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data()) ? tmpl : std::string();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 // A real App serving on 127.0.0.1:<free port> in a background thread.
 class ServerFixture {

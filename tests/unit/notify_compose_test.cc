@@ -20,6 +20,14 @@ PresenterRef Ada() {
   return PresenterRef{"Dr Ada", "Analytical Engines", "ada@example.org", "Notes"};
 }
 
+// The sample without its venue change, then `edit`: for the cases about something else.
+std::function<void(MeetingChange&)> VenueKept(std::function<void(MeetingChange&)> edit) {
+  return [edit](MeetingChange& c) {
+    c.after.venue = c.before.venue;
+    edit(c);
+  };
+}
+
 struct Case {
   std::string name;
   std::function<void(MeetingChange&)> edit;  // turns the sample (venue change) into the case
@@ -41,19 +49,15 @@ TEST(ComposeMeetingChange, SaysWhatChangedFromWhatToWhat) {
        {"This change is for this meeting only; later meetings remain at Old Hall."},
        {"will continue to be"}},
       {"time only",
-       [](MeetingChange& c) {
-         c.after.venue = c.before.venue;
-         c.after.start.minute_of_day = 14 * 60;
-       },
+       VenueKept([](MeetingChange& c) { c.after.start.minute_of_day = 14 * 60; }),
        "Time changed: Monthly meeting, Monday 12 July 2010",
        {"Time\n  Was: Monday 12 July 2010, 10:30 to 12:00\n  Now: Monday 12 July 2010, 14:00 to "
         "15:30\n"},
        {"Venue\n"}},
       {"date",
-       [](MeetingChange& c) {
-         c.after.venue = c.before.venue;
+       VenueKept([](MeetingChange& c) {
          c.after.start.date = calendar::CivilDate{2010, 7, 13};
-       },
+       }),
        "Date changed: Monthly meeting, now Tuesday 13 July 2010",
        {"Date and time\n  Was: Monday 12 July 2010, 10:30 to 12:00\n  Now: Tuesday 13 July 2010, "
         "10:30 to 12:00\n"}},
@@ -65,28 +69,21 @@ TEST(ComposeMeetingChange, SaysWhatChangedFromWhatToWhat) {
        "Cancelled: Monthly meeting, Monday 12 July 2010",
        {"on Monday 12 July 2010, 10:30 to 12:00 has been cancelled.", "Status: CANCELLED"}},
       {"reinstated",
-       [](MeetingChange& c) {
-         c.before.status = MeetingStatus::kCancelled;
-         c.after.venue = c.before.venue;
-       },
+       VenueKept([](MeetingChange& c) { c.before.status = MeetingStatus::kCancelled; }),
        "Reinstated: Monthly meeting, Monday 12 July 2010",
        {"has been reinstated"},
        {"CANCELLED"}},
       {"presenter added",
-       [](MeetingChange& c) {
-         c.after.venue = c.before.venue;
-         c.after.presenters.push_back(Ada());
-       },
+       VenueKept([](MeetingChange& c) { c.after.presenters.push_back(Ada()); }),
        "Presenters changed: Monthly meeting, Monday 12 July 2010",
        {"Presenters\n  Added: Dr Ada (Analytical Engines): Notes\n",
         "Presenting: Dr Ada (Analytical Engines): Notes"}},
       {"presenter's topic changed",
-       [](MeetingChange& c) {
-         c.after.venue = c.before.venue;
+       VenueKept([](MeetingChange& c) {
          c.before.presenters.push_back(Ada());
          c.after.presenters.push_back(Ada());
          c.after.presenters[0].topic = "Bernoulli numbers";
-       },
+       }),
        "Presenters changed: Monthly meeting, Monday 12 July 2010",
        {"  Was: Dr Ada (Analytical Engines): Notes\n  Now: Dr Ada (Analytical Engines): Bernoulli "
         "numbers\n"}},

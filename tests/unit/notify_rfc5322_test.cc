@@ -244,17 +244,21 @@ TEST(SerializeRfc5322, InvitationIsMultipartAlternativeTextFirstCalendarLast) {
   }
 }
 
+// BEGIN:VCALENDAR, the `inner` bytes as given, END:VCALENDAR.
+std::string Vcalendar(const std::string& inner) {
+  return "BEGIN:VCALENDAR\r\n" + inner + "END:VCALENDAR\r\n";
+}
+
 TEST(SerializeRfc5322, CalendarPartMustCarryExactlyTheSameMethod) {
   struct Case {
     std::string name, method, ical;
   } cases[] = {
       {"mismatch", "REQUEST", HandMadeInvitation("CANCEL", "a@example.org")},
       {"lower-case method", "request", HandMadeInvitation("REQUEST", "a@example.org")},
-      {"two methods", "REQUEST",
-       "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"},
-      {"no method", "REQUEST", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"},
-      {"bare lf", "REQUEST", "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\nEND:VCALENDAR\r\n"},
-      {"not utf8", "REQUEST", "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nX:\xff\r\nEND:VCALENDAR\r\n"},
+      {"two methods", "REQUEST", Vcalendar("METHOD:REQUEST\r\nMETHOD:REQUEST\r\n")},
+      {"no method", "REQUEST", Vcalendar("VERSION:2.0\r\n")},
+      {"bare lf", "REQUEST", Vcalendar("METHOD:REQUEST\n")},
+      {"not utf8", "REQUEST", Vcalendar("METHOD:REQUEST\r\nX:\xff\r\n")},
       {"not a calendar", "REQUEST", "METHOD:REQUEST\r\n"},
   };
   for (const Case& c : cases) {

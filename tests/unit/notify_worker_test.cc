@@ -88,6 +88,18 @@ class WorkerTest : public ::testing::Test {
     return rows.ok() ? *rows : std::vector<OutboxEntry>{};
   }
 
+  // The queue holds one notice: its status, attempts so far and (when given) its last error.
+  void ExpectTheOneNotice(const std::string& status, int attempts,
+                          const std::string& last_error = "") {
+    auto rows = List();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].status, status);
+    EXPECT_EQ(rows[0].attempts, attempts);
+    if (!last_error.empty()) {
+      EXPECT_EQ(rows[0].last_error, last_error);
+    }
+  }
+
   TempDir dir_;
   std::unique_ptr<Db> db_;
   ScriptedMailer mailer_;
@@ -126,10 +138,7 @@ TEST_F(WorkerTest, TransientFailuresRetryOnTheScheduleWithTheSameBytes) {
   }
   EXPECT_NE(mailer_.sent[0].bytes.find("Message-ID: " + mailer_.sent[0].env.message_id + "\r\n"),
             std::string::npos);
-  auto rows = List();
-  ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0].status, "sent");
-  EXPECT_EQ(rows[0].attempts, 3);
+  ExpectTheOneNotice("sent", 3);
   EXPECT_EQ(w->stats().retried, 2);
 }
 
@@ -139,11 +148,7 @@ TEST_F(WorkerTest, PermanentFailureIsFinalAfterOneAttempt) {
   auto w = MakeWorker();
   EXPECT_EQ(RunAt(*w, 0), 1);
   EXPECT_EQ(RunAt(*w, 10000), 0);
-  auto rows = List();
-  ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0].status, "failed");
-  EXPECT_EQ(rows[0].attempts, 1);
-  EXPECT_EQ(rows[0].last_error, "relay rejected (reply 550)");
+  ExpectTheOneNotice("failed", 1, "relay rejected (reply 550)");
 }
 
 TEST_F(WorkerTest, TransientFailuresEndInFailedAfterTheLifetime) {
@@ -156,11 +161,7 @@ TEST_F(WorkerTest, TransientFailuresEndInFailedAfterTheLifetime) {
   EXPECT_EQ(RunAt(*w, 24), 0);
   EXPECT_EQ(RunAt(*w, 25), 1);  // fails for good
   EXPECT_EQ(RunAt(*w, 1000), 0);
-  auto rows = List();
-  ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0].status, "failed");
-  EXPECT_EQ(rows[0].attempts, 3);
-  EXPECT_EQ(rows[0].last_error, "gave up after 3 attempts: relay deferred (reply 451)");
+  ExpectTheOneNotice("failed", 3, "gave up after 3 attempts: relay deferred (reply 451)");
 }
 
 TEST_F(WorkerTest, ARelayOutageCostsAFewAttemptsNotOnePerMessage) {

@@ -6,14 +6,17 @@
 
 #include "server/app/demo.h"
 #include "tests/support/fakes.h"
+#include "tests/support/inputs.h"
 
 namespace convene::server {
 namespace {
 
 using calendar::FormatLocal;
 using calendar::MeetingStatus;
+using convene::testing::DatedSeries;
 using convene::testing::FakeClock;
 using convene::testing::SeededRandom;
+using convene::testing::SeriesAt;
 using convene::testing::TempDir;
 
 class OperationsTest : public ::testing::Test {
@@ -40,11 +43,7 @@ class OperationsTest : public ::testing::Test {
   }
 
   SeriesCreated Rule(const std::string& rrule, const std::string& first, int64_t venue = 0) {
-    SeriesInput in;
-    in.title = "Futures meeting";
-    in.venue_id = venue ? venue : venue_;
-    in.start_time = "10:30";
-    in.duration_minutes = 150;
+    SeriesInput in = SeriesAt("Futures meeting", venue ? venue : venue_, "10:30", 150);
     in.rrule = rrule;
     in.first_date = first;
     auto s = ops_->CreateSeries(org_, "futures", in);
@@ -80,13 +79,10 @@ TEST_F(OperationsTest, UntilIsStoredInUtcAsTheLastInstance) {
 }
 
 TEST_F(OperationsTest, ExplicitDatesGetTheirOwnUids) {
-  SeriesInput in;
-  in.title = "Futures meeting";
-  in.venue_id = venue_;
-  in.start_time = "10:30";
-  in.duration_minutes = 150;
-  in.dates = std::vector<std::string>{"2010-07-12", "2010-05-17", "2010-09-13", "2010-11-15"};
-  auto s = ops_->CreateSeries(org_, "futures", in);
+  auto s =
+      ops_->CreateSeries(org_, "futures",
+                         DatedSeries("Futures meeting", venue_, "10:30", 150,
+                                     {"2010-07-12", "2010-05-17", "2010-09-13", "2010-11-15"}));
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   std::set<std::string> uids;
   for (const auto& m : s->meetings) uids.insert(m.meeting.uid);
@@ -97,11 +93,7 @@ TEST_F(OperationsTest, ExplicitDatesGetTheirOwnUids) {
 }
 
 TEST_F(OperationsTest, SeriesInputErrorsNameTheField) {
-  SeriesInput in;
-  in.title = "T";
-  in.venue_id = venue_;
-  in.start_time = "25:00";
-  in.duration_minutes = 60;
+  SeriesInput in = SeriesAt("T", venue_, "25:00", 60);
   in.rrule = "FREQ=WEEKLY;COUNT=2";
   EXPECT_EQ(ops_->CreateSeries(org_, "futures", in).status().field(), "start_time");
   in.start_time = "01:30";  // does not exist on 28 March 2010 in London
@@ -188,24 +180,14 @@ TEST_F(OperationsTest, VenueClashIs409UnlessForcedAndAFailedChangeWritesNothing)
   ASSERT_FALSE(forced->warnings.empty());
   EXPECT_EQ(forced->warnings[0].code, "venue_clash");
   // A series whose dates clash is refused as a whole: no half-created series.
-  SeriesInput in;
-  in.title = "Clash";
-  in.venue_id = venue_;
-  in.start_time = "12:00";
-  in.duration_minutes = 60;
-  in.dates = std::vector<std::string>{"2010-04-01", "2010-03-22"};
-  EXPECT_EQ(ops_->CreateSeries(org_, "futures", in).status().error_code(), "venue_clash");
+  auto clashing = DatedSeries("Clash", venue_, "12:00", 60, {"2010-04-01", "2010-03-22"});
+  EXPECT_EQ(ops_->CreateSeries(org_, "futures", clashing).status().error_code(), "venue_clash");
   EXPECT_EQ(ops_->ListMeetings(org_, "futures", "2010-04-01", "2010-04-01")->size(), 0u);
 }
 
 TEST_F(OperationsTest, BankHolidayWarning) {
-  SeriesInput in;
-  in.title = "Easter";
-  in.venue_id = venue_;
-  in.start_time = "10:00";
-  in.duration_minutes = 60;
-  in.dates = std::vector<std::string>{"2010-04-05"};
-  auto s = ops_->CreateSeries(org_, "futures", in);
+  auto s = ops_->CreateSeries(org_, "futures",
+                              DatedSeries("Easter", venue_, "10:00", 60, {"2010-04-05"}));
   ASSERT_TRUE(s.ok());
   ASSERT_EQ(s->warnings.size(), 1u);
   EXPECT_EQ(s->warnings[0].code, "bank_holiday");
@@ -215,12 +197,7 @@ TEST_F(OperationsTest, AWallTimeThatHappensTwiceIsAWarningAndOneInTheGapIsRefuse
   // Europe/London, 31 October 2027: at 02:00 BST the clocks go back to 01:00 GMT, so 01:30
   // happens at 00:30 UTC (+01:00) and again at 01:30 UTC (+00:00). 28 March 2027: 01:00 GMT
   // jumps to 02:00 BST, so 01:30 never happens.
-  SeriesInput in;
-  in.title = "Night owls";
-  in.venue_id = venue_;
-  in.start_time = "01:30";
-  in.duration_minutes = 30;
-  in.dates = std::vector<std::string>{"2027-10-31", "2027-11-07"};
+  SeriesInput in = DatedSeries("Night owls", venue_, "01:30", 30, {"2027-10-31", "2027-11-07"});
   auto s = ops_->CreateSeries(org_, "futures", in);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   ASSERT_EQ(s->warnings.size(), 1u) << "only the first date is ambiguous";
@@ -255,13 +232,11 @@ TEST_F(OperationsTest, AnotherOrganiserSeesNothing) {
   // Nor may another organiser book my venue for their own group.
   ASSERT_TRUE(
       ops_->CreateGroup(other_, GroupInput{"other", "Other", "Europe/London", {}, {}}).ok());
-  SeriesInput in;
-  in.title = "Mine";
-  in.venue_id = venue_;
-  in.start_time = "10:00";
-  in.duration_minutes = 60;
-  in.dates = std::vector<std::string>{"2011-01-03"};
-  EXPECT_EQ(ops_->CreateSeries(other_, "other", in).status().code(), Code::kNotFound);
+  EXPECT_EQ(
+      ops_->CreateSeries(other_, "other", DatedSeries("Mine", venue_, "10:00", 60, {"2011-01-03"}))
+          .status()
+          .code(),
+      Code::kNotFound);
 }
 
 TEST_F(OperationsTest, ApologiesAreIdempotentAndFeedTheQuorumForecast) {

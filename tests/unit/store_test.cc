@@ -17,6 +17,40 @@ std::string Pragma(Db& db, const char* sql) {
   return s.Step() ? s.Text(0) : "";
 }
 
+// A new database in a temp folder; `db` is null (and the test has failed) when it cannot be
+// opened.
+struct ScratchDb {
+  ScratchDb() {
+    auto opened = Db::Open(dir.File("a.db"));
+    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    if (opened.ok()) db = std::move(opened).value();
+  }
+  TempDir dir;
+  std::unique_ptr<Db> db;
+};
+
+// Inserts a venue of the organiser's, "Hall" at "1 Road".
+Result<Venue> AddVenue(Tx& tx, Id owner) {
+  Venue v;
+  v.owner_id = owner;
+  v.name = "Hall";
+  v.address = "1 Road";
+  v.updated_at = 1;
+  return InsertVenue(tx, v);
+}
+
+// Inserts a group of the organiser's in Europe/London.
+Result<Group> AddGroup(Tx& tx, Id organiser, const std::string& slug, const std::string& name,
+                       int64_t created_at) {
+  Group g;
+  g.organiser_id = organiser;
+  g.slug = slug;
+  g.name = name;
+  g.timezone = "Europe/London";
+  g.created_at = created_at;
+  return InsertGroup(tx, g);
+}
+
 TEST(Db, OpensWithDurableSettingsAndMigratesOnce) {
   TempDir dir;
   auto db = Db::Open(dir.File("a.db"));
@@ -69,9 +103,9 @@ TEST(Db, UnopenablePathIsUnavailableNotACrash) {
 }
 
 TEST(Store, TokensAreFoundOnlyLiveAndByKind) {
-  TempDir dir;
-  auto db = Db::Open(dir.File("a.db"));
-  auto tx = (*db)->Write();
+  ScratchDb scratch;
+  ASSERT_TRUE(scratch.db);
+  auto tx = scratch.db->Write();
   auto o = EnsureOrganiser(*tx, "a@example.org", "A", 1);
   TokenRow row;
   row.kind = "api";
@@ -89,23 +123,12 @@ TEST(Store, TokensAreFoundOnlyLiveAndByKind) {
 }
 
 TEST(Store, MeetingSequenceAndEditTimeNeverMoveBackwards) {
-  TempDir dir;
-  auto db = Db::Open(dir.File("a.db"));
-  auto tx = (*db)->Write();
+  ScratchDb scratch;
+  ASSERT_TRUE(scratch.db);
+  auto tx = scratch.db->Write();
   auto o = EnsureOrganiser(*tx, "a@example.org", "A", 1);
-  Venue v;
-  v.owner_id = o->id;
-  v.name = "Hall";
-  v.address = "1 Road";
-  v.updated_at = 1;
-  auto venue = InsertVenue(*tx, v);
-  Group g;
-  g.organiser_id = o->id;
-  g.slug = "wg";
-  g.name = "WG";
-  g.timezone = "Europe/London";
-  g.created_at = 1;
-  auto group = InsertGroup(*tx, g);
+  auto venue = AddVenue(*tx, o->id);
+  auto group = AddGroup(*tx, o->id, "wg", "WG", 1);
   Series s;
   s.group_id = group->id;
   s.uid = "u";
@@ -146,19 +169,13 @@ TEST(Store, MeetingSequenceAndEditTimeNeverMoveBackwards) {
 }
 
 TEST(Members, LeftMembersAreListedOnlyForTimesBeforeTheyLeft) {
-  TempDir dir;
-  auto db = Db::Open(dir.File("a.db"));
-  ASSERT_TRUE(db.ok());
-  auto tx = (*db)->Write();
+  ScratchDb scratch;
+  ASSERT_TRUE(scratch.db);
+  auto tx = scratch.db->Write();
   ASSERT_TRUE(tx.ok());
   auto org = EnsureOrganiser(*tx, "o@example.org", "O", 1);
   ASSERT_TRUE(org.ok());
-  Group g;
-  g.organiser_id = org->id;
-  g.slug = "g";
-  g.name = "G";
-  g.timezone = "Europe/London";
-  auto group = InsertGroup(*tx, g);
+  auto group = AddGroup(*tx, org->id, "g", "G", 0);
   ASSERT_TRUE(group.ok());
   std::vector<Id> ids;
   for (const char* name : {"Ann", "Bob"}) {
