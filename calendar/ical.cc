@@ -691,4 +691,19 @@ Result<std::string> RenderInvitation(const InvitationInput& in) {
   return out.Take();
 }
 
+std::string RenderFreeBusy(Id venue_id, int64_t dtstamp, const std::vector<BusyPeriod>& busy) {
+  std::string ics =
+      "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//convene//convene//EN\r\n"
+      "METHOD:PUBLISH\r\nBEGIN:VFREEBUSY\r\nUID:venue-" +
+      std::to_string(venue_id) + "-freebusy\r\nDTSTAMP:" + FormatIcalUtc(dtstamp) + "\r\n";
+  if (!busy.empty()) {
+    ics += "DTSTART:" + FormatIcalUtc(busy.front().start_utc) + "\r\n";
+    ics += "DTEND:" + FormatIcalUtc(busy.back().end_utc) + "\r\n";
+  }
+  for (const BusyPeriod& b : busy)
+    ics += "FREEBUSY;FBTYPE=BUSY:" + FormatIcalUtc(b.start_utc) + "/" + FormatIcalUtc(b.end_utc) +
+           "\r\n";
+  return ics + "END:VFREEBUSY\r\nEND:VCALENDAR\r\n";
+}
+
 }  // namespace convene::calendar

@@ -92,6 +92,14 @@ Result<RenderedFeed> RenderFeed(const FeedInput& in);
 // lines. Exposed for tests and for the notify module's objects.
 Result<std::string> RenderVtimezone(const std::string& tz, int first_year, int last_year);
 
+// A venue's busy times as a VFREEBUSY (RFC 5545 3.6.4, METHOD:PUBLISH) in UTC periods, for
+// GET /api/v1/venues/{id}/freebusy with Accept: text/calendar. Only generated values go in.
+struct BusyPeriod {
+  int64_t start_utc = 0;
+  int64_t end_utc = 0;
+};
+std::string RenderFreeBusy(Id venue_id, int64_t dtstamp, const std::vector<BusyPeriod>& busy);
+
 enum class InvitationMethod { kRequest, kCancel };
 
 struct Person {

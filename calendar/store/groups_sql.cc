@@ -174,4 +174,13 @@ Status DeleteMember(Tx& tx, Id id) {
   return tx.Prepare("DELETE FROM members WHERE id=?1").BindAll(id).Run();
 }
 
+Status TouchGroupsMeetingAt(Tx& tx, Id venue_id, int64_t now) {
+  return tx
+      .Prepare(
+          "UPDATE groups SET updated_at=max(updated_at, ?2) WHERE id IN"
+          " (SELECT DISTINCT group_id FROM meetings WHERE venue_id=?1)")
+      .BindAll(venue_id, now)
+      .Run();
+}
+
 }  // namespace convene::calendar::store

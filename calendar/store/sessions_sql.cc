@@ -67,4 +67,13 @@ Result<int> CountMemberTokens(Tx& tx, Id member_id, const std::string& kind, int
   return static_cast<int>(s.Int(0));
 }
 
+Status RevokeOrganiserSessions(Tx& tx, Id organiser_id, int64_t now) {
+  return tx
+      .Prepare(
+          "UPDATE tokens SET revoked_at=?2 WHERE organiser_id=?1 AND kind='session' AND"
+          " revoked_at IS NULL")
+      .BindAll(organiser_id, now)
+      .Run();
+}
+
 }  // namespace convene::calendar::store

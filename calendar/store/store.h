@@ -60,6 +60,11 @@ Result<int> CountLoginFailures(Tx& tx, const std::string& key, int64_t since);
 // Records one failure and prunes every row older than `prune_before`.
 Status RecordLoginFailure(Tx& tx, const std::string& key, int64_t now, int64_t prune_before);
 Status ClearLoginFailures(Tx& tx, const std::string& key);
+// Ends every live session of the organiser (a new password).
+Status RevokeOrganiserSessions(Tx& tx, Id organiser_id, int64_t now);
+// Moves updated_at (never back) of every group with a meeting at the venue: their feeds show it.
+// (groups_sql.cc)
+Status TouchGroupsMeetingAt(Tx& tx, Id venue_id, int64_t now);
 // Takes back one failure recorded under `key` at `at` (a login's reservation, when it succeeded).
 Status ForgetLoginFailure(Tx& tx, const std::string& key, int64_t at);
 // Password reset links (migration 5): stored by the SHA-256 of the emailed token.

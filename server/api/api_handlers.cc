@@ -1,5 +1,6 @@
 #include "server/api/api_handlers.h"
 
+#include "calendar/ical.h"
 #include "server/api/json_views.h"
 #include "server/http/json_body.h"
 #include "server/http/links.h"
@@ -101,22 +102,11 @@ void VenueFreeBusy(App& app, Id org, const httplib::Request& req, httplib::Respo
     ASSIGN_OR_RETURN(auto busy, app.ops().VenueBusy(org, id, req.get_param_value("from"),
                                                     req.get_param_value("to")));
     if (req.get_header_value("Accept").find("text/calendar") != std::string::npos) {
-      // A VFREEBUSY in UTC periods (RFC 5545 3.6.4); only generated values, nothing typed.
-      std::string ics =
-          "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//convene//convene//EN\r\n"
-          "METHOD:PUBLISH\r\nBEGIN:VFREEBUSY\r\nUID:venue-" +
-          std::to_string(id) + "-freebusy\r\nDTSTAMP:" + calendar::FormatIcalUtc(app.ops().Now()) +
-          "\r\n";
-      if (!busy.empty()) {
-        ics += "DTSTART:" + calendar::FormatIcalUtc(busy.front().start_utc) + "\r\n";
-        ics += "DTEND:" + calendar::FormatIcalUtc(busy.back().end_utc) + "\r\n";
-      }
-      for (const auto& b : busy)
-        ics += "FREEBUSY;FBTYPE=BUSY:" + calendar::FormatIcalUtc(b.start_utc) + "/" +
-               calendar::FormatIcalUtc(b.end_utc) + "\r\n";
-      ics += "END:VFREEBUSY\r\nEND:VCALENDAR\r\n";
+      std::vector<calendar::BusyPeriod> periods;
+      for (const auto& b : busy) periods.push_back({b.start_utc, b.end_utc});
       res.status = 200;
-      res.set_content(ics, "text/calendar; charset=utf-8");
+      res.set_content(calendar::RenderFreeBusy(id, app.ops().Now(), periods),
+                      "text/calendar; charset=utf-8");
       return Status::Ok();
     }
     json list = json::array();

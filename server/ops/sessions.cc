@@ -13,15 +13,6 @@ namespace st = calendar::store;
 
 namespace {
 
-Status RevokeSessions(st::Tx& tx, Id organiser_id, int64_t now) {
-  return tx
-      .Prepare(
-          "UPDATE tokens SET revoked_at=?2 WHERE organiser_id=?1 AND kind='session' AND"
-          " revoked_at IS NULL")
-      .BindAll(organiser_id, now)
-      .Run();
-}
-
 // Argon2id (interactive) needs 64 MiB and ~0.1 s per check: at most two at once, so a burst of
 // logins cannot take the memory of every worker thread.
 std::counting_semaphore<2> g_password_checks(2);
@@ -68,7 +59,8 @@ Status Operations::SetPassword(const std::string& email_in, const std::string& p
   ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
   ASSIGN_OR_RETURN(Organiser o, st::EnsureOrganiser(tx, email, "", clock_()));
   RETURN_IF_ERROR(st::SetPasswordHash(tx, o.id, hash));
-  RETURN_IF_ERROR(RevokeSessions(tx, o.id, clock_()));  // a new password ends every session
+  RETURN_IF_ERROR(
+      st::RevokeOrganiserSessions(tx, o.id, clock_()));  // a new password ends every session
   return tx.Commit();
 }
 
@@ -218,7 +210,7 @@ Result<Session> Operations::ResetPassword(const std::string& token, const std::s
     ASSIGN_OR_RETURN(std::optional<Id> id, st::FindPasswordReset(tx, HashSecret(token), now));
     if (!id || *id != o.id) return ResetLinkInvalid();
     RETURN_IF_ERROR(st::SetPasswordHash(tx, o.id, hash));
-    RETURN_IF_ERROR(RevokeSessions(tx, o.id, now));
+    RETURN_IF_ERROR(st::RevokeOrganiserSessions(tx, o.id, now));
     RETURN_IF_ERROR(st::EndPasswordResets(tx, o.id, now));
     RETURN_IF_ERROR(st::ClearLoginFailures(tx, "email:" + LowerAscii(o.email)));
     RETURN_IF_ERROR(Commit(tx));

@@ -92,10 +92,7 @@ Result<Venue> Operations::UpdateVenue(Id organiser, Id venue_id, const std::stri
   v.updated_at = now;
   RETURN_IF_ERROR(st::UpdateVenue(tx, v));
   // Every group meeting there shows the venue in its feed: their Last-Modified moves too.
-  RETURN_IF_ERROR(tx.Prepare("UPDATE groups SET updated_at=max(updated_at, ?2) WHERE id IN"
-                             " (SELECT DISTINCT group_id FROM meetings WHERE venue_id=?1)")
-                      .BindAll(venue_id, now)
-                      .Run());
+  RETURN_IF_ERROR(st::TouchGroupsMeetingAt(tx, venue_id, now));
   RETURN_IF_ERROR(st::BumpRevision(tx, now));
   ASSIGN_OR_RETURN(v, st::GetVenue(tx, venue_id));
   RETURN_IF_ERROR(Commit(tx));
