@@ -48,8 +48,8 @@ struct QueueCounts {
 };
 
 // Who hears of a meeting change, and how. Decided here once and followed by QueueMeetingChange,
-// so the organiser's preview (server/ops/change_notices.h PlanChangeNotices) and the queued rows cannot
-// disagree. Reads the outbox (pending rows of the coalescing window); writes nothing.
+// so the organiser's preview (server/ops/change_notices.h PlanChangeNotices) and the queued rows
+// cannot disagree. Reads the outbox (pending rows of the coalescing window); writes nothing.
 enum class PlannedAction {
   kQueue,     // a new notice
   kUpdate,    // the recipient's notice still waiting in its window is rewritten to the net change

@@ -38,8 +38,8 @@ std::optional<OutboxStatus> ParseOutboxStatus(std::string_view s);
 
 struct NewOutboxRow {
   Id group_id = 0;
-  Id meeting_id = 0;          // 0: not about a meeting (welcome)
-  std::string kind;           // meeting_change | apologies | quorum_at_risk | welcome | password_reset
+  Id meeting_id = 0;  // 0: not about a meeting (welcome)
+  std::string kind;   // meeting_change | apologies | quorum_at_risk | welcome | password_reset
   std::string coalesce_key;   // empty: never coalesced
   std::string recipient;      // addr-spec (RCPT TO)
   std::string subject;        // plain UTF-8, for the outbox listing
@@ -125,7 +125,7 @@ Result<std::map<std::string, std::string>> FailingRecipients(Tx& tx, Id group_id
 
 struct OutboxCounts {
   int64_t queued = 0, sent = 0, failed = 0, superseded = 0;
-  int64_t leased = 0;  // queued rows whose lease is live at `now`: in flight
+  int64_t leased = 0;            // queued rows whose lease is live at `now`: in flight
   int64_t oldest_queued_at = 0;  // created_at of the oldest queued row; 0 when none is queued
 };
 Result<OutboxCounts> CountOutbox(Tx& tx, int64_t now);

@@ -249,7 +249,8 @@ int main(int argc, char** argv) {
   backup->add_option("--db", backup_db, "SQLite database file")->required()->envname("CONVENE_DB");
   backup->add_option("--to", backup_to, "the new file to write (must not exist)")->required();
 
-  auto* demo = cli.add_subcommand("demo", "load the sample group of shared/seed into the database");
+  auto* demo = cli.add_subcommand(
+      "demo", "load the demo group (the seed minutes' futures group) into the database");
   std::string demo_db;
   demo->add_option("--db", demo_db, "SQLite database file")->required()->envname("CONVENE_DB");
 

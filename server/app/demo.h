@@ -1,7 +1,7 @@
-// The demo group, as in shared/seed: the Socitm Futures group meeting on Mondays at Siemens'
-// offices in the City of London, its members, the 15 March 2010 meeting with its presenters,
-// apologies and register, the future 2010 dates the minutes list, and a rule-based series for
-// 2027 so the pages and feeds have upcoming meetings to show.
+// The demo group, as in the seed minutes (tests/testdata/seed/): the Socitm Futures group meeting
+// on Mondays at Siemens' offices in the City of London, its members, the 15 March 2010 meeting with
+// its presenters, apologies and register, the future 2010 dates the minutes list, and a rule-based
+// series for 2027 so the pages and feeds have upcoming meetings to show.
 #pragma once
 
 #include <string>

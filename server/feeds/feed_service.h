@@ -5,8 +5,8 @@
 // - /feeds/venues/{id}.ics: every meeting at the venue, of every public group. The URL needs no
 //   secret, so private groups' meetings are left out (their organisers share the member feeds).
 // - /feeds/members/{token}.ics: the token is a live "feed" capability token (only its SHA-256 is
-//   stored, server/ops/secrets.h); the feed holds every group the member's email belongs to, with the
-//   member's own state and an apology link per meeting.
+//   stored, server/ops/secrets.h); the feed holds every group the member's email belongs to, with
+//   the member's own state and an apology link per meeting.
 //
 // The store's revision counter is the cache key: every write bumps it, so a cached body is used
 // only when nothing at all changed since it was rendered, and the rows and the revision are read
@@ -29,8 +29,8 @@
 
 #include "calendar/status.h"
 #include "calendar/store/db.h"
-#include "server/ops/secrets.h"
 #include "server/ops/operations.h"
+#include "server/ops/secrets.h"
 
 namespace convene::server {
 

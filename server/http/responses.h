@@ -10,8 +10,8 @@
 #include <string>
 
 #include "calendar/status.h"
-#include "server/http/metrics.h"
 #include "server/app/config.h"
+#include "server/http/metrics.h"
 
 namespace convene::server {
 

@@ -399,7 +399,7 @@ class Operations {
   // The register in one go: `present` are present; every other member is absent, except those
   // who sent apologies (they stay "apologies").
   Status SetRegister(Id organiser, Id meeting_id, const std::vector<Id>& present);
-  // The minutes header in the shape of shared/seed's minutes.
+  // The minutes header in the shape of the seed minutes (tests/testdata/seed/).
   Result<MinutesHeader> Minutes(Id organiser, Id meeting_id);
 
   // ETags of changeable objects (strong, quoted).

@@ -33,11 +33,22 @@ TEST(CleanText, RefusesInvisibleAndReorderingCharacters) {
     const char* text;
     const char* code_point;
   } cases[] = {
-      {"NEL", "Hall\xc2\x85Injected", "U+0085"},   {"CSI", "Hall\xc2\x9b" "1m", "U+009B"},
-      {"RLO", "Hall\xe2\x80\xae" "evil", "U+202E"}, {"LRE", "Hall\xe2\x80\xaax", "U+202A"},
-      {"LRI", "Hall\xe2\x81\xa6x", "U+2066"},       {"PDI", "Hall\xe2\x81\xa9x", "U+2069"},
-      {"ZWSP", "Hall\xe2\x80\x8bx", "U+200B"},      {"BOM", "Hall\xef\xbb\xbfx", "U+FEFF"},
-      {"DEL", "Hall\x7fx", "U+007F"},                 {"TAB", "Hall\tx", "U+0009"},
+      {"NEL", "Hall\xc2\x85Injected", "U+0085"},
+      {"CSI",
+       "Hall\xc2\x9b"
+       "1m",
+       "U+009B"},
+      {"RLO",
+       "Hall\xe2\x80\xae"
+       "evil",
+       "U+202E"},
+      {"LRE", "Hall\xe2\x80\xaax", "U+202A"},
+      {"LRI", "Hall\xe2\x81\xa6x", "U+2066"},
+      {"PDI", "Hall\xe2\x81\xa9x", "U+2069"},
+      {"ZWSP", "Hall\xe2\x80\x8bx", "U+200B"},
+      {"BOM", "Hall\xef\xbb\xbfx", "U+FEFF"},
+      {"DEL", "Hall\x7fx", "U+007F"},
+      {"TAB", "Hall\tx", "U+0009"},
   };
   for (const Case& c : cases) {
     auto one = CleanText(c.text, "name", 100, true);
@@ -49,14 +60,18 @@ TEST(CleanText, RefusesInvisibleAndReorderingCharacters) {
       EXPECT_FALSE(CleanText(c.text, "notes", 100, false, true).ok()) << c.name << " (multi-line)";
   }
   // Kept: joiners and directional marks that scripts and emoji need, and right-to-left text.
-  const std::string persian = "\xd9\x85\xdb\x8c\xe2\x80\x8c\xd8\xae\xd9\x88\xd8\xa7\xd9\x87\xd9\x85";
+  const std::string persian =
+      "\xd9\x85\xdb\x8c\xe2\x80\x8c\xd8\xae\xd9\x88\xd8\xa7\xd9\x87\xd9\x85";
   EXPECT_EQ(*CleanText(persian, "name", 100, true), persian);  // ZWNJ U+200C
   const std::string technologist = "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb";
   EXPECT_EQ(*CleanText(technologist, "name", 100, true), technologist);  // ZWJ U+200D
   const std::string shalom_mark = "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d\xe2\x80\x8f";
   EXPECT_EQ(*CleanText(shalom_mark, "name", 100, true), shalom_mark);  // RLM U+200F
   // Multi-line: every line break becomes LF, a tab a space.
-  EXPECT_EQ(*CleanText("a\rb\xe2\x80\xa8" "c\td", "notes", 100, false, true), "a\nb\nc d");
+  EXPECT_EQ(*CleanText("a\rb\xe2\x80\xa8"
+                       "c\td",
+                       "notes", 100, false, true),
+            "a\nb\nc d");
 }
 
 TEST(CleanEmail, AcceptsAddrSpecRefusesHeaderTricks) {
