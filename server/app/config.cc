@@ -47,11 +47,12 @@ std::vector<std::string> Config::trusted_proxy_list() const {
   return out;
 }
 
-bool Config::listens_beyond_loopback() const {
-  const std::string host = listen_host();
-  if (host == "localhost" || host == "::1" || host == "[::1]") return false;
-  return host.rfind("127.", 0) != 0;
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0 ||
+         host.rfind("::ffff:127.", 0) == 0;
 }
+
+bool Config::listens_beyond_loopback() const { return !IsLoopback(listen_host()); }
 
 std::string Config::spool_dir() const {
   if (!spool.empty()) return spool;
@@ -118,11 +119,16 @@ std::string Config::Describe() const {
     mail = mail.substr(0, scheme + 3) + "***" + mail.substr(at);
   return fmt::format(
       "db={} listen={} base_url={} mail={} notice_delay={}s threads={} keep_alive={}x{}s "
-      "trusted_proxies={} head/body/write timeouts={}s/{}s/{}s max_body={}B feed_refresh={}min "
+      "trusted_proxies={} metrics={} log={} ({}) head/body/write timeouts={}s/{}s/{}s max_body={}B "
+      "feed_refresh={}min "
       "mail_retry={}..{}s mail_lifetime={}s "
       "relay_pause={}..{}s mail_lease={}s",
       db, listen, base_url, mail, notice_delay, threads, keep_alive_max_count, keep_alive_timeout_s,
-      trusted_proxies.empty() ? "none" : trusted_proxies, request_head_timeout_s,
+      trusted_proxies.empty() ? "none" : trusted_proxies,
+      !metrics                ? "off"
+      : metrics_token.empty() ? "this machine"
+                              : "token",
+      log_file.empty() ? "stderr" : log_file, log_format, request_head_timeout_s,
       request_body_timeout_s, write_timeout_s, max_body_bytes, feed_refresh_minutes,
       mail_first_retry, mail_max_retry, mail_lifetime, mail_relay_pause, mail_relay_pause_max,
       mail_lease);

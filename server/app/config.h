@@ -111,5 +111,7 @@ struct Config {
 
 // An IPv4 or IPv6 address literal (no port, no brackets).
 bool IsIpLiteral(const std::string& s);
+// 127.0.0.0/8, ::1 (bracketed or not), ::ffff:127.x, or the name localhost.
+bool IsLoopback(const std::string& host);
 
 }  // namespace convene::server

@@ -198,8 +198,7 @@ void Add(App& app, Method m, const char* pattern, httplib::Server::Handler inner
 bool MetricsAllowed(App& app, const httplib::Request& req) {
   const std::string& token = app.config().metrics_token;
   if (!token.empty()) return SecretsEqual(BearerToken(req), token);
-  const std::string client = ClientAddress(req, app.config());
-  return client.rfind("127.", 0) == 0 || client == "::1" || client == "::ffff:127.0.0.1";
+  return IsLoopback(ClientAddress(req, app.config()));
 }
 
 void RegisterRoutes(App& app) {

@@ -246,18 +246,22 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
   conn->wait_start = SteadyClock::now();
   conn->deadline = conn->wait_start + options_.head_timeout;
   if (stopping_) return true;  // closes it
-  // Most clients send their request right after connecting: wait a moment here first.
-  const auto until = SteadyClock::now() + options_.linger;
-  bool open = true;
-  while (open && !conn->HeadComplete() && conn->buffered() <= options_.max_head_bytes &&
-         PollFor(sock, POLLIN, MillisUntil(until)))
-    open = conn->ReadAvailable(options_.max_head_bytes + 1);
+  const bool open = AwaitHead(*conn);
   if (conn->HeadComplete()) {
     Serve(std::move(conn));
   } else if (open) {
     room_->Park(std::move(conn));
   }
   return true;
+}
+
+bool HttpServer::AwaitHead(Connection& c) {
+  const auto until = SteadyClock::now() + options_.linger;
+  bool open = true;
+  while (open && !c.HeadComplete() && c.buffered() <= options_.max_head_bytes &&
+         PollFor(c.fd, POLLIN, MillisUntil(until)))
+    open = c.ReadAvailable(options_.max_head_bytes + 1);
+  return open;
 }
 
 void HttpServer::Dispatch(std::unique_ptr<Connection> conn) {
@@ -299,13 +303,8 @@ void HttpServer::Serve(std::unique_ptr<Connection> conn) {
       return;
     }
     c.Compact();
-    // The next request: most keep-alive clients send it at once; wait a moment, then park.
-    const auto until = SteadyClock::now() + options_.linger;
-    bool open = true;
-    while (open && !c.HeadComplete() && c.buffered() <= options_.max_head_bytes &&
-           PollFor(c.fd, POLLIN, MillisUntil(until)))
-      open = c.ReadAvailable(options_.max_head_bytes + 1);
-    if (!open) return;  // the client closed: closes it
+    // The next request: wait a moment for it here, then park the connection.
+    if (!AwaitHead(c)) return;  // the client closed: closes it
     if (c.HeadComplete()) continue;
     if (c.buffered() == 0) {  // waiting costs no more than the bytes waiting
       c.buf.clear();

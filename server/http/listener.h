@@ -85,6 +85,9 @@ class HttpServer : public httplib::Server {
   void Serve(std::unique_ptr<Connection> conn);
   void Dispatch(std::unique_ptr<Connection> conn);
   void Close(std::unique_ptr<Connection> conn, bool unread_input);
+  // Reads what the client sends for up to options_.linger, until its next head is complete (most
+  // clients send a request at once). False when the client closed the connection.
+  bool AwaitHead(Connection& conn);
 
   ListenerOptions options_;
   std::unique_ptr<WaitingRoom> room_;

@@ -37,6 +37,7 @@ std::string IsoTime(spdlog::log_clock::time_point t) {
 class Sink : public spdlog::sinks::base_sink<std::mutex> {
  public:
   Sink(std::string path, Format format) : path_(std::move(path)), format_(format) {}
+  Format format() const { return format_; }
   ~Sink() override {
     if (file_ != nullptr && file_ != stderr) std::fclose(file_);
   }
@@ -124,6 +125,11 @@ void Reopen() {
 
 void Request(const std::string& method, const std::string& path, const std::string& route,
              int status, double ms) {
+  // Text lines need no fields object: build it (one allocation per request) only for JSON.
+  if (!TheSink() || TheSink()->format() != Format::kJson) {
+    spdlog::info("{} {} {} {:.1f}ms", method, path, status, ms);
+    return;
+  }
   const nlohmann::json fields = {{"method", method},
                                  {"path", path},
                                  {"route", route},
