@@ -141,8 +141,25 @@ struct Renderer {
   std::map<std::string, Years> zones;
   std::vector<std::string> warnings;
   int64_t last_modified = 0;
+  // A scheduling message (RenderSeriesInvitation): ORGANIZER and ATTENDEE lines closing every
+  // VEVENT, and the message's own DTSTAMP. Empty and 0 in feeds.
+  std::string itip_lines;
+  int64_t dtstamp = 0;
 
   void Use(const std::string& tz, const LocalDateTime& t) { zones[tz].Add(t.date.year); }
+
+  // A renderer for a part rendered apart (an override), writing what this one writes.
+  Renderer Child() const {
+    Renderer c;
+    c.base_url = base_url;
+    c.itip_lines = itip_lines;
+    c.dtstamp = dtstamp;
+    return c;
+  }
+  void EndEvent() {
+    if (!itip_lines.empty()) events.Append(itip_lines);
+    events.End("VEVENT");
+  }
 
   // "DTSTART;TZID=Europe/London:20100712T103000".
   void Time(const char* name, const std::string& tz, const LocalDateTime& t) {
@@ -152,7 +169,7 @@ struct Renderer {
 
   void Stamp(int64_t lm) {
     last_modified = std::max(last_modified, lm);
-    events.Raw("DTSTAMP", FormatIcalUtc(lm));
+    events.Raw("DTSTAMP", FormatIcalUtc(dtstamp ? dtstamp : lm));
     events.Raw("LAST-MODIFIED", FormatIcalUtc(lm));
   }
 };
@@ -175,10 +192,10 @@ std::string Location(const Venue* v) {
   return out;
 }
 
-std::string Summary(const Series& s, const std::string& group_name, bool cancelled) {
+std::string Summary(const std::string& title, const std::string& group_name, bool cancelled) {
   std::string out = cancelled ? "Cancelled: " : "";
   if (!group_name.empty()) out += group_name + ": ";
-  return out + s.title;
+  return out + title;
 }
 
 std::string MeetingUrl(const std::string& base_url, Id id) {
@@ -199,7 +216,8 @@ std::string Description(const std::string& base_url, const Series& s, const Meet
     }
     parts.push_back(p);
   }
-  if (!s.agenda.empty()) parts.push_back("Agenda:\n" + s.agenda);
+  if (const std::string& agenda = AgendaOf(s, m); !agenda.empty())
+    parts.push_back("Agenda:\n" + agenda);
   if (!m.notes.empty()) parts.push_back("Notes:\n" + m.notes);
   if (personal_feed) {
     std::string p =
@@ -250,7 +268,7 @@ Status MeetingBody(Renderer& r, const FeedInput& in, const FeedSeries& fs, const
   r.Time("DTSTART", fs.timezone, m.start);
   r.Time("DTEND", fs.timezone, end);
   r.events.Raw("STATUS", cancelled ? "CANCELLED" : "CONFIRMED");
-  r.events.Text("SUMMARY", Summary(fs.series, fs.group_name, cancelled));
+  r.events.Text("SUMMARY", Summary(TitleOf(fs.series, m), fs.group_name, cancelled));
   const std::string location = Location(FindVenue(in, m.venue_id));
   if (!location.empty()) r.events.Text("LOCATION", location);
   r.events.Text("DESCRIPTION", Description(r.base_url, fs.series, m, FindPresenters(in, m.id),
@@ -292,8 +310,7 @@ void RenderExplicit(Renderer& r, const FeedInput& in, const FeedSeries& fs,
       continue;
     }
     // Rendered apart first so that a failure leaves no half VEVENT behind.
-    Renderer one;
-    one.base_url = r.base_url;
+    Renderer one = r.Child();
     one.events.Begin("VEVENT");
     one.events.Text("UID", m->uid);
     one.Stamp(MeetingEdited(in, *m));
@@ -301,7 +318,7 @@ void RenderExplicit(Renderer& r, const FeedInput& in, const FeedSeries& fs,
       r.warnings.push_back(Where(fs, *m) + ": " + st.message());
       continue;
     }
-    one.events.End("VEVENT");
+    one.EndEvent();
     Merge(r, one);
   }
 }
@@ -320,11 +337,13 @@ void RenderRule(Renderer& r, const FeedInput& in, const FeedSeries& fs,
     return;
   }
   std::vector<LocalDateTime> occurrences;
-  for (const CivilDate& d : expansion->dates) occurrences.push_back({d, s.start_minute});
+  for (const CivilDate& d : expansion->dates) occurrences.push_back({d, s.rule_start_minute});
 
   std::map<LocalDateTime, const Meeting*> by_original;
   for (const Meeting& m : fs.meetings) {
     if (!std::binary_search(occurrences.begin(), occurrences.end(), m.original_start)) {
+      // A shorter series leaves its dropped meetings cancelled and outside the rule: gone.
+      if (m.status == MeetingStatus::kCancelled) continue;
       r.warnings.push_back(Where(fs, m) + ": original start " + FormatLocal(m.original_start) +
                            " is not an occurrence of the rule, left out");
       continue;
@@ -334,8 +353,7 @@ void RenderRule(Renderer& r, const FeedInput& in, const FeedSeries& fs,
   }
 
   const bool filtered = in.only_venue.has_value();
-  Renderer overrides;
-  overrides.base_url = r.base_url;
+  Renderer overrides = r.Child();
   std::vector<LocalDateTime> exdates;
   int64_t master_edited = std::max(s.updated_at, s.created_at);
   if (const Venue* v = FindVenue(in, s.venue_id))
@@ -359,8 +377,7 @@ void RenderRule(Renderer& r, const FeedInput& in, const FeedSeries& fs,
       master_edited = std::max({master_edited, m.updated_at, m.created_at});
       continue;
     }
-    Renderer one;
-    one.base_url = r.base_url;
+    Renderer one = r.Child();
     one.events.Begin("VEVENT");
     one.events.Text("UID", s.uid);
     one.Time("RECURRENCE-ID", fs.timezone, occ);
@@ -370,7 +387,7 @@ void RenderRule(Renderer& r, const FeedInput& in, const FeedSeries& fs,
       exdates.push_back(occ);
       continue;
     }
-    one.events.End("VEVENT");
+    one.EndEvent();
     Merge(overrides, one);
   }
   if (overrides.events.str().empty()) return;  // nothing of the series is in this feed
@@ -397,11 +414,11 @@ void RenderRule(Renderer& r, const FeedInput& in, const FeedSeries& fs,
   r.events.Raw("RRULE", rrule);
   for (const LocalDateTime& x : exdates) r.Time("EXDATE", fs.timezone, x);
   r.events.Raw("STATUS", "CONFIRMED");
-  r.events.Text("SUMMARY", Summary(s, fs.group_name, false));
+  r.events.Text("SUMMARY", Summary(s.title, fs.group_name, false));
   const std::string location = Location(FindVenue(in, s.venue_id));
   if (!location.empty()) r.events.Text("LOCATION", location);
   if (!s.agenda.empty()) r.events.Text("DESCRIPTION", "Agenda:\n" + s.agenda);
-  r.events.End("VEVENT");
+  r.EndEvent();
   Merge(r, overrides);
 }
 
@@ -445,6 +462,30 @@ Status AppendVtimezones(ContentWriter& out, const std::map<std::string, Years>& 
     out.Append(vtz);
   }
   return Status::Ok();
+}
+
+// The ORGANIZER and ATTENDEE lines of a scheduling message (RenderInvitation,
+// RenderSeriesInvitation). With a reply address, replies go to it and are asked for (RFC 5546
+// 3.2.2: RSVP=TRUE); without, the organiser's own address and RSVP=FALSE (M9).
+Result<std::string> ItipPeople(const Person& organiser, const Person& attendee,
+                               const std::string& reply_address) {
+  if (!IsSafeEmail(organiser.email))
+    return InvalidArgument("organiser", "the organiser's address is not a plain email address");
+  if (!IsSafeEmail(attendee.email))
+    return InvalidArgument("attendee", "the attendee's address is not a plain email address");
+  if (!reply_address.empty() && !IsSafeEmail(reply_address))
+    return InvalidArgument("reply_address", "the reply address is not a plain email address");
+  ContentWriter w;
+  const std::string organiser_cn =
+      organiser.name.empty() ? "" : ";CN=" + QuoteParam(organiser.name);
+  w.Raw("ORGANIZER", organiser_cn,
+        "mailto:" + (reply_address.empty() ? organiser.email : reply_address));
+  const std::string attendee_cn = attendee.name.empty() ? "" : ";CN=" + QuoteParam(attendee.name);
+  w.Raw("ATTENDEE",
+        attendee_cn + ";ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=" +
+            (reply_address.empty() ? "FALSE" : "TRUE"),
+        "mailto:" + attendee.email);
+  return w.Take();
 }
 
 }  // namespace
@@ -638,10 +679,8 @@ Result<RenderedFeed> RenderFeed(const FeedInput& in) {
 Result<std::string> RenderInvitation(const InvitationInput& in) {
   if (!IsSafeHttpUrl(in.base_url))
     return InvalidArgument("base_url", "base_url must be an absolute http(s) URL without spaces");
-  if (!IsSafeEmail(in.organiser.email))
-    return InvalidArgument("organiser", "the organiser's address is not a plain email address");
-  if (!IsSafeEmail(in.attendee.email))
-    return InvalidArgument("attendee", "the attendee's address is not a plain email address");
+  ASSIGN_OR_RETURN(const std::string people,
+                   ItipPeople(in.organiser, in.attendee, in.reply_address));
   RETURN_IF_ERROR(CheckZone(in.timezone));
   const bool cancel = in.method == InvitationMethod::kCancel;
   const Meeting& m = in.meeting;
@@ -663,20 +702,14 @@ Result<std::string> RenderInvitation(const InvitationInput& in) {
   r.Time("DTSTART", in.timezone, m.start);
   r.Time("DTEND", in.timezone, end);
   e.Raw("STATUS", cancel ? "CANCELLED" : "CONFIRMED");
-  e.Text("SUMMARY", Summary(in.series, in.group_name, cancel));
+  e.Text("SUMMARY", Summary(TitleOf(in.series, in.meeting), in.group_name, cancel));
   if (!venue.empty()) e.Text("LOCATION", venue);
   Meeting shown = m;
   if (cancel) shown.status = MeetingStatus::kCancelled;
   e.Text("DESCRIPTION", Description(r.base_url, in.series, shown, &in.presenters, nullptr, false,
                                     in.personal_text));
   e.Raw("URL", MeetingUrl(r.base_url, m.id));
-  const std::string organiser_cn =
-      in.organiser.name.empty() ? "" : ";CN=" + QuoteParam(in.organiser.name);
-  e.Raw("ORGANIZER", organiser_cn, "mailto:" + in.organiser.email);
-  const std::string attendee_cn =
-      in.attendee.name.empty() ? "" : ";CN=" + QuoteParam(in.attendee.name);
-  e.Raw("ATTENDEE", attendee_cn + ";ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE",
-        "mailto:" + in.attendee.email);
+  e.Append(people);
   e.End("VEVENT");
 
   ContentWriter out;
@@ -689,6 +722,60 @@ Result<std::string> RenderInvitation(const InvitationInput& in) {
   out.Append(e.str());
   out.End("VCALENDAR");
   return out.Take();
+}
+
+Result<SeriesInvitation> RenderSeriesInvitation(const SeriesInvitationInput& in) {
+  if (!IsSafeHttpUrl(in.base_url))
+    return InvalidArgument("base_url", "base_url must be an absolute http(s) URL without spaces");
+  ASSIGN_OR_RETURN(std::string people, ItipPeople(in.organiser, in.attendee, in.reply_address));
+  RETURN_IF_ERROR(CheckZone(in.series.timezone));
+  const Series& s = in.series.series;
+  if (!s.is_rule() || s.uid.empty())
+    return InvalidArgument("series", "only a rule series travels as one scheduling object");
+
+  Renderer r;
+  r.base_url = TrimSlash(in.base_url);
+  r.itip_lines = std::move(people);
+  r.dtstamp = in.dtstamp;
+  FeedInput feed;
+  feed.base_url = in.base_url;
+  feed.series = {in.series};
+  feed.venues = in.venues;
+  feed.presenters = in.presenters;
+  std::set<std::string> uids;
+  RenderRule(r, feed, in.series, uids);
+  SeriesInvitation out;
+  if (!r.warnings.empty()) return InvalidArgument("series", r.warnings.front());
+  if (r.events.str().empty()) {
+    // Nothing of the series is left: the whole UID is cancelled (RFC 5546 3.2.5).
+    auto x = ExpandRule(s.rrule, s.first_date);
+    if (!x.ok()) return x.status();
+    const LocalDateTime first{x->dates.front(), s.rule_start_minute};
+    ASSIGN_OR_RETURN(const LocalDateTime end, EndOf(in.series.timezone, first, s.duration_minutes));
+    r.events.Begin("VEVENT");
+    r.events.Text("UID", s.uid);
+    r.events.Raw("DTSTAMP", FormatIcalUtc(in.dtstamp));
+    r.events.Raw("SEQUENCE", std::to_string(s.sequence));
+    r.Time("DTSTART", in.series.timezone, first);
+    r.Time("DTEND", in.series.timezone, end);
+    r.events.Raw("STATUS", "CANCELLED");
+    r.events.Text("SUMMARY", Summary(s.title, in.series.group_name, true));
+    r.EndEvent();
+    out.method = "CANCEL";
+  } else {
+    out.method = "REQUEST";
+  }
+  ContentWriter w;
+  w.Begin("VCALENDAR");
+  w.Raw("VERSION", "2.0");
+  w.Raw("PRODID", kProdId);
+  w.Raw("CALSCALE", "GREGORIAN");
+  w.Raw("METHOD", out.method);
+  RETURN_IF_ERROR(AppendVtimezones(w, r.zones));
+  w.Append(r.events.str());
+  w.End("VCALENDAR");
+  out.ical = w.Take();
+  return out;
 }
 
 std::string RenderFreeBusy(Id venue_id, int64_t dtstamp, const std::vector<BusyPeriod>& busy) {

@@ -117,15 +117,42 @@ struct InvitationInput {
   std::optional<Venue> venue;  // Meeting::venue_id's venue
   std::vector<Presenter> presenters;
   std::string base_url;
-  Person organiser;           // ORGANIZER: the mailbox that sends the notice
-  Person attendee;            // ATTENDEE: the recipient
+  Person organiser;  // ORGANIZER: the mailbox that sends the notice
+  Person attendee;   // ATTENDEE: the recipient
+  // Replies read by convene (--lmtp, server/ops/replies.h): when set, the ORGANIZER's address
+  // is this (CN stays the organiser's name) and the ATTENDEE asks for a reply (RSVP=TRUE).
+  // Empty: the organiser's own address and RSVP=FALSE, promising no reply is read.
+  std::string reply_address;
   std::string personal_text;  // e.g. the apology link line; plain text, may be empty
   int64_t dtstamp = 0;        // when the message is created (Unix seconds)
 };
 
+// A whole rule series as one iTIP object for a member on invitations, after a change to the
+// series ("this and following", extend, shorten, end): METHOD:REQUEST with the master and one
+// override per scheduled meeting, exactly as the feed has them (EXDATEs for the rest), each
+// VEVENT carrying ORGANIZER and ATTENDEE and DTSTAMP = `dtstamp`; or, when no meeting of the
+// series is left, METHOD:CANCEL of the whole UID. Replaces what the member's calendar holds for
+// the UID, so it equals the feed afterwards.
+struct SeriesInvitationInput {
+  FeedSeries series;  // every meeting row of the series
+  std::map<Id, Venue> venues;
+  std::map<Id, std::vector<Presenter>> presenters;
+  std::string base_url;
+  Person organiser;
+  Person attendee;
+  std::string reply_address;  // as InvitationInput::reply_address
+  int64_t dtstamp = 0;
+};
+struct SeriesInvitation {
+  std::string method;  // REQUEST | CANCEL
+  std::string ical;
+};
+Result<SeriesInvitation> RenderSeriesInvitation(const SeriesInvitationInput& in);
+
 // A VCALENDAR with METHOD:REQUEST or METHOD:CANCEL, the VTIMEZONE and one VEVENT: UID = the
 // feed's UID (the series UID plus RECURRENCE-ID = original start for a rule series' meeting,
-// Meeting::uid otherwise), SEQUENCE = Meeting::sequence, ORGANIZER and ATTENDEE (RSVP=FALSE),
+// Meeting::uid otherwise), SEQUENCE = Meeting::sequence, ORGANIZER and ATTENDEE (RSVP=FALSE, or
+// TRUE with a reply_address),
 // DTSTAMP = `dtstamp`. A CANCEL carries STATUS:CANCELLED. InvalidArgument when an address or
 // base_url is unsafe, the zone is unknown, or a REQUEST is asked for a cancelled meeting.
 Result<std::string> RenderInvitation(const InvitationInput& in);

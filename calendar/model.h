@@ -42,6 +42,11 @@ struct Group {
   std::string timezone;  // IANA, e.g. Europe/London
   std::optional<int> quorum;
   bool is_public = true;
+  // Whose bank holidays its meetings are warned about and can avoid (calendar/holidays.h):
+  // "england-and-wales" (default), "scotland" or "northern-ireland".
+  std::string bank_holiday_region = "england-and-wales";
+  // Days before each meeting that members get a reminder; nullopt or 0: none.
+  std::optional<int> reminder_days = 7;
   int64_t created_at = 0;
   int64_t updated_at = 0;
 };
@@ -75,16 +80,22 @@ struct Series {
   Id group_id = 0;
   std::string uid;       // random UUID, never changes: the feed's UID for a rule-based series
   std::string title;     // SUMMARY
-  Id venue_id = 0;       // default venue
-  int start_minute = 0;  // default local start, minutes after midnight
+  // The standing values: what meetings added to the series get. "This and following" changes
+  // them (server/ops/series.cc); each meeting keeps its own copy.
+  Id venue_id = 0;       // standing venue
+  int start_minute = 0;  // standing local start, minutes after midnight
   int duration_minutes = 0;
+  // The time of day of the rule's occurrences (DTSTART and every RECURRENCE-ID), fixed at
+  // creation: a change of the standing start time moves the meetings, never the rule's slots.
+  int rule_start_minute = 0;
   // Exactly one of these describes the dates: an RRULE (with COUNT or UNTIL) whose first
   // occurrence is `first_date`, or an explicit list of dates (each meeting then has its own UID).
   std::string rrule;
   CivilDate first_date;
   std::vector<CivilDate> dates;
   std::string agenda;
-  int sequence = 0;  // of the master VEVENT: rises when EXDATEs change
+  int sequence = 0;  // of the master VEVENT: rises when EXDATEs or standing values change
+  int64_t version = 1;  // rises on every write: the ETag
   int64_t created_at = 0;
   int64_t updated_at = 0;
 
@@ -111,11 +122,23 @@ struct Meeting {
   int sequence = 0;     // rises on every significant change, never falls
   int64_t version = 1;  // rises on every write: the ETag
   std::string notes;
+  // Set when "this and following" gave the meetings from some date another title or agenda
+  // than the meetings before it: this meeting's own. Unset: the series' (TitleOf, AgendaOf).
+  std::optional<std::string> title;
+  std::optional<std::string> agenda;
   int64_t created_at = 0;
   int64_t updated_at = 0;
 
   LocalDateTime end() const { return AddMinutes(start, duration_minutes); }
 };
+
+// What a meeting is called and its agenda: its own when set, else its series'.
+inline const std::string& TitleOf(const Series& s, const Meeting& m) {
+  return m.title ? *m.title : s.title;
+}
+inline const std::string& AgendaOf(const Series& s, const Meeting& m) {
+  return m.agenda ? *m.agenda : s.agenda;
+}
 
 struct Presenter {
   Id id = 0;

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "calendar/holidays.h"
+
 namespace convene::calendar {
 
 bool IsValidUtf8(const std::string& s) {
@@ -35,9 +37,6 @@ size_t CodePoints(const std::string& s) {
 }
 }  // namespace
 
-namespace {
-
-// Decodes the UTF-8 sequence at s[i] (already checked by IsValidUtf8); returns its length.
 size_t NextCodePoint(const std::string& s, size_t i, uint32_t* cp) {
   const unsigned char c = static_cast<unsigned char>(s[i]);
   const size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
@@ -46,6 +45,26 @@ size_t NextCodePoint(const std::string& s, size_t i, uint32_t* cp) {
   *cp = v;
   return len;
 }
+
+void AppendUtf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+namespace {
 
 // Characters that change how text around them is read without being seen (issue 8): C0 and C1
 // controls (NEL, U+0085, ends a line for some readers), DEL, the bidirectional embeddings,
@@ -155,72 +174,8 @@ std::optional<Busy> FindClash(int64_t start_utc, int64_t end_utc, const std::vec
   return std::nullopt;
 }
 
-namespace {
-
-CivilDate EasterSunday(int y) {
-  // Anonymous Gregorian algorithm (Meeus/Jones/Butcher).
-  int a = y % 19, b = y / 100, c = y % 100, d = b / 4, e = b % 4, f = (b + 8) / 25;
-  int g = (b - f + 1) / 3, h = (19 * a + b - d - g + 15) % 30, i = c / 4, k = c % 4;
-  int l = (32 + 2 * e + 2 * i - h - k) % 7, m = (a + 11 * h + 22 * l) / 451;
-  int month = (h + l - 7 * m + 114) / 31, day = ((h + l - 7 * m + 114) % 31) + 1;
-  return CivilDate{y, month, day};
-}
-
-// The n-th (1-based) weekday `wd` (0=Monday) of a month; n = -1 for the last.
-CivilDate NthWeekday(int y, int month, int wd, int n) {
-  if (n > 0) {
-    CivilDate first{y, month, 1};
-    int shift = (wd - Weekday(first) + 7) % 7;
-    return AddDays(first, shift + 7 * (n - 1));
-  }
-  CivilDate last{y, month, DaysInMonth(y, month)};
-  return AddDays(last, -((Weekday(last) - wd + 7) % 7));
-}
-
-// A fixed-date holiday falling on a weekend moves to the next weekday not already taken.
-CivilDate Substitute(CivilDate d, const CivilDate* taken) {
-  while (Weekday(d) >= 5 || (taken && d == *taken)) d = AddDays(d, 1);
-  return d;
-}
-
-}  // namespace
-
 std::optional<std::string> EnglandBankHoliday(const CivilDate& d) {
-  const int y = d.year;
-  if (y < 1978) return std::nullopt;
-  struct OneOff {
-    CivilDate date;
-    const char* name;
-  };
-  static const OneOff kOneOffs[] = {
-      {{1999, 12, 31}, "Millennium Eve"},
-      {{2011, 4, 29}, "Royal Wedding"},
-      {{2012, 6, 5}, "Queen's Diamond Jubilee"},
-      {{2022, 6, 3}, "Queen's Platinum Jubilee"},
-      {{2022, 9, 19}, "State Funeral of Queen Elizabeth II"},
-      {{2023, 5, 8}, "Coronation of King Charles III"},
-  };
-  for (const OneOff& o : kOneOffs)
-    if (o.date == d) return std::string(o.name);
-
-  if (d == Substitute({y, 1, 1}, nullptr)) return std::string("New Year's Day");
-  const CivilDate easter = EasterSunday(y);
-  if (d == AddDays(easter, -2)) return std::string("Good Friday");
-  if (d == AddDays(easter, 1)) return std::string("Easter Monday");
-  CivilDate early_may = NthWeekday(y, 5, 0, 1);
-  if (y == 1995) early_may = {1995, 5, 8};
-  if (y == 2020) early_may = {2020, 5, 8};
-  if (d == early_may) return std::string("Early May bank holiday");
-  CivilDate spring = NthWeekday(y, 5, 0, -1);
-  if (y == 2002) spring = {2002, 6, 4};
-  if (y == 2012) spring = {2012, 6, 4};
-  if (y == 2022) spring = {2022, 6, 2};
-  if (d == spring) return std::string("Spring bank holiday");
-  if (d == NthWeekday(y, 8, 0, -1)) return std::string("Summer bank holiday");
-  const CivilDate christmas = Substitute({y, 12, 25}, nullptr);
-  if (d == christmas) return std::string("Christmas Day");
-  if (d == Substitute({y, 12, 26}, &christmas)) return std::string("Boxing Day");
-  return std::nullopt;
+  return BankHoliday(HolidayRegion::kEnglandAndWales, d);
 }
 
 QuorumForecast ForecastQuorum(int members, int apologies, std::optional<int> quorum) {

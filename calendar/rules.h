@@ -4,6 +4,7 @@
 // must change. Thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,10 @@ Result<std::string> CleanEmail(const std::string& value, const std::string& fiel
 // [a-z0-9][a-z0-9-]{1,39}
 Status ValidateSlug(const std::string& slug);
 bool IsValidUtf8(const std::string& s);
+// Decodes the code point at s[i] of text already checked by IsValidUtf8; returns its length.
+size_t NextCodePoint(const std::string& s, size_t i, uint32_t* cp);
+// Appends `cp` (a Unicode scalar value) as UTF-8.
+void AppendUtf8(std::string& out, uint32_t cp);
 
 // A meeting that would overlap another scheduled meeting at the same venue. `others` are the
 // venue's meetings around that time (the caller's query), in UTC because groups sharing a venue
@@ -41,9 +46,9 @@ struct Busy {
 std::optional<Busy> FindClash(int64_t start_utc, int64_t end_utc, const std::vector<Busy>& others,
                               Id self_id);
 
-// The name of the England and Wales bank holiday on `d` ("Easter Monday"), if it is one.
-// Covers the fixed rules since 1978 and the one-off changes (1995, 2002, 2011, 2012, 2020, 2022,
-// 2023) announced so far.
+// The name of the England and Wales bank holiday on `d` ("Easter Monday"), if it is one:
+// BankHoliday(HolidayRegion::kEnglandAndWales, d) of calendar/holidays.h, which has the other
+// UK regions too (callers are moving there).
 std::optional<std::string> EnglandBankHoliday(const CivilDate& d);
 
 struct QuorumForecast {

@@ -93,6 +93,36 @@ struct MeetingChange {
   InvitationRenderer render_invitation;
 };
 
+// A series changed from a date on ("this and following", extended, shortened or ended): ONE
+// notice per member for the whole change.
+struct SeriesChange {
+  GroupRef group;
+  Id series_id = 0;
+  std::string series_title;          // the series' title before the change
+  std::vector<std::string> summary;  // what changed, in words, one sentence each
+  // The meetings the change touched, as they were (nullopt: added by the change) and are now.
+  struct Touched {
+    Id meeting_id = 0;
+    std::optional<MeetingSnapshot> before;
+    MeetingSnapshot after;
+  };
+  std::vector<Touched> meetings;  // by start
+  std::vector<Recipient> members;
+  // Optional: members who chose `invitations` get the whole series as one iTIP object
+  // (calendar/ical.h RenderSeriesInvitation).
+  std::function<Result<CalendarPart>(const Recipient& to)> render_invitation;
+};
+
+// A meeting is `reminder_days` away: each member who has not sent apologies is reminded.
+struct Reminder {
+  GroupRef group;
+  Id meeting_id = 0;
+  std::string title;
+  MeetingSnapshot meeting;  // when, where, who presents
+  std::string venue_notes;  // how to get in ("Ask for the Futures meeting at reception")
+  std::string agenda;
+};
+
 struct ApologyRef {
   std::string name;
   std::string reason;
@@ -109,6 +139,16 @@ struct ApologiesChange {
   std::vector<ApologyRef> after;   // ... and after it
   calendar::QuorumForecast forecast_before;
   calendar::QuorumForecast forecast_after;
+};
+
+// The organiser's digest sent with the reminders: who is expected, apologies, the quorum.
+struct ReminderDigest {
+  GroupRef group;
+  Id meeting_id = 0;
+  std::string title;
+  MeetingSnapshot meeting;
+  std::vector<ApologyRef> apologies;
+  calendar::QuorumForecast forecast;
 };
 
 // A member joined a group.

@@ -157,6 +157,134 @@ std::string MeetingPageUrl(const std::string& base_url, Id meeting_id) {
   return fmt::format("{}/meetings/{}", base_url, meeting_id);
 }
 
+std::string MapUrl(const VenueRef& v) {
+  if (v.address.empty() && v.postcode.empty()) return {};
+  std::string q = v.name;
+  for (const std::string* part : {&v.address, &v.postcode})
+    if (!part->empty()) q += (q.empty() ? "" : ", ") + *part;
+  std::string enc;
+  for (unsigned char c : q) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+      enc += static_cast<char>(c);
+    else if (c == ' ')
+      enc += '+';
+    else
+      enc += fmt::format("%{:02X}", c);
+  }
+  return "https://www.openstreetmap.org/search?query=" + enc;
+}
+
+Message ComposeReminder(const Reminder& raw, const Recipient& raw_to, const ComposeEnv& env) {
+  GroupRef group = raw.group;
+  Flatten(group);
+  MeetingSnapshot m = raw.meeting;
+  Flatten(m);
+  Recipient to = raw_to;
+  Flatten(to);
+  const std::string title = Flat(raw.title);
+  Message msg;
+  msg.from = group.organiser;
+  msg.to = Address{to.name, to.email};
+  msg.date = env.now;
+  msg.message_id = env.message_id;
+  if (to.member_id != 0) msg.unsubscribe_url = UnsubscribeUrl(env.base_url, to.unsubscribe_token);
+  msg.subject = fmt::format("Reminder: {}, {}", title, FormatDay(m.start.date));
+  std::string t = Greeting(to.name);
+  t += fmt::format("This is a reminder of the meeting \"{}\" of {}.\n\n", title, group.name);
+  AppendMeetingSummary(t, m, group.timezone);
+  if (const std::string map = MapUrl(m.venue); !map.empty()) t += "  Map:   " + map + "\n";
+  if (!raw.venue_notes.empty()) t += "  Getting in: " + Flat(raw.venue_notes) + "\n";
+  if (!raw.agenda.empty()) t += "\nAgenda\n" + raw.agenda + "\n";
+  if (!to.apology_url.empty())
+    t += "\nIf you cannot come, please send your apologies: " + to.apology_url + "\n";
+  Recipient links = to;
+  links.apology_url.clear();  // said above, in its own sentence
+  AppendLinks(t, MeetingPageUrl(env.base_url, raw.meeting_id), links);
+  AppendFooter(t, group, to, msg.unsubscribe_url);
+  msg.text = std::move(t);
+  return msg;
+}
+
+Message ComposeReminderDigest(const ReminderDigest& raw, const ComposeEnv& env) {
+  GroupRef group = raw.group;
+  Flatten(group);
+  MeetingSnapshot m = raw.meeting;
+  Flatten(m);
+  const std::string title = Flat(raw.title);
+  const calendar::QuorumForecast& f = raw.forecast;
+  std::string counts = fmt::format("{} expected, {} {}", f.expected, f.apologies,
+                                   f.apologies == 1 ? "apology" : "apologies");
+  if (f.required)
+    counts += fmt::format(", quorum {}: {}", *f.required, f.at_risk() ? "at risk" : "met");
+  Message msg;
+  msg.from = group.organiser;
+  msg.to = group.organiser;
+  msg.date = env.now;
+  msg.message_id = env.message_id;
+  msg.subject = fmt::format("Reminders sent: {}, {} ({})", title, FormatDay(m.start.date), counts);
+  std::string t = Greeting(group.organiser.name);
+  t += fmt::format("The members of {} were reminded of \"{}\":\n\n", group.name, title);
+  AppendMeetingSummary(t, m, group.timezone);
+  t += "\n" + counts + ".\n";
+  if (!raw.apologies.empty()) {
+    t += "\nApologies\n";
+    for (const ApologyRef& a : raw.apologies)
+      t += "  " + Flat(a.name) + (a.reason.empty() ? "" : ": " + Flat(a.reason)) + "\n";
+  }
+  t += "\nMeeting page: " + MeetingPageUrl(env.base_url, raw.meeting_id) + "\n";
+  msg.text = std::move(t);
+  return msg;
+}
+
+Message ComposeSeriesChange(const SeriesChange& raw_change, const std::vector<std::string>& summary,
+                            const std::vector<SeriesChange::Touched>& meetings,
+                            const Recipient& raw_to, const ComposeEnv& env) {
+  GroupRef group = raw_change.group;
+  Flatten(group);
+  Recipient to = raw_to;
+  Flatten(to);
+  Message m;
+  m.from = group.organiser;
+  m.to = Address{to.name, to.email};
+  m.date = env.now;
+  m.message_id = env.message_id;
+  if (to.member_id != 0) m.unsubscribe_url = UnsubscribeUrl(env.base_url, to.unsubscribe_token);
+  std::optional<calendar::CivilDate> first;
+  for (const SeriesChange::Touched& t : meetings) {
+    const calendar::CivilDate d =
+        t.before ? std::min(t.before->start.date, t.after.start.date) : t.after.start.date;
+    if (!first || d < *first) first = d;
+  }
+  // "Changed: Socitm Futures meetings from Monday 15 March 2027" (the group's name: a series
+  // title such as "Futures meeting" reads badly before "meetings").
+  m.subject = first ? fmt::format("Changed: {} meetings from {}", group.name, FormatDay(*first))
+                    : fmt::format("Changed: {} meetings", group.name);
+  std::string t = Greeting(to.name);
+  for (const std::string& line : summary) t += Flat(line) + "\n";
+  std::string changed, cancelled, added;
+  for (const SeriesChange::Touched& x : meetings) {
+    MeetingSnapshot a = x.after;
+    Flatten(a);
+    const std::string when = FormatWhen(a.start, a.duration_minutes);
+    if (a.status == MeetingStatus::kCancelled) {
+      if (!x.before || x.before->status == MeetingStatus::kCancelled) continue;
+      cancelled += "  " + FormatWhen(x.before->start, x.before->duration_minutes) + "\n";
+    } else if (!x.before || x.before->status == MeetingStatus::kCancelled) {
+      added += "  " + when + ", at " + FormatVenue(a.venue) + "\n";
+    } else {
+      changed += "  " + when + ", at " + FormatVenue(a.venue) + "\n";
+    }
+  }
+  if (!changed.empty()) t += "\nThe meetings this changes, as they now are:\n" + changed;
+  if (!added.empty()) t += "\nNew meetings:\n" + added;
+  if (!cancelled.empty()) t += "\nCancelled:\n" + cancelled;
+  t += "\nYour calendar feed shows the change.\n";
+  AppendLinks(t, "", to);
+  AppendFooter(t, group, to, m.unsubscribe_url);
+  m.text = std::move(t);
+  return m;
+}
+
 Message ComposeMeetingChange(const MeetingChange& raw_change, const MeetingSnapshot& raw_before,
                              const Recipient& raw_to, const ComposeEnv& env) {
   MeetingChange change;  // the flattened copy of what the text needs (not the members list)

@@ -36,6 +36,23 @@ std::string MeetingPageUrl(const std::string& base_url, Id meeting_id);
 Message ComposeMeetingChange(const MeetingChange& change, const MeetingSnapshot& before,
                              const Recipient& to, const ComposeEnv& env);
 
+// The whole of a series change for one member: the summary sentences, then every meeting it
+// touched as it now is (cancelled and added ones named so). `meetings` are the net changes
+// (after coalescing); `summary` the sentences of every change folded in.
+Message ComposeSeriesChange(const SeriesChange& change,
+                            const std::vector<std::string>& summary,
+                            const std::vector<SeriesChange::Touched>& meetings,
+                            const Recipient& to, const ComposeEnv& env);
+
+// A map search for the venue (OpenStreetMap), for notices: "" when the venue has no address.
+std::string MapUrl(const VenueRef& v);
+
+// To one member, `reminder_days` before the meeting: when, where (address, map link, access
+// notes), presenters, agenda, the apology link and their page.
+Message ComposeReminder(const Reminder& reminder, const Recipient& to, const ComposeEnv& env);
+// To the organiser at the same time: "12 expected, 3 apologies, quorum 5: at risk".
+Message ComposeReminderDigest(const ReminderDigest& digest, const ComposeEnv& env);
+
 // To the organiser: apologies added (and withdrawn) between `before` and change.after.
 Message ComposeApologies(const ApologiesChange& change, const std::vector<ApologyRef>& before,
                          const ComposeEnv& env);

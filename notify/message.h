@@ -25,8 +25,14 @@ struct CalendarPart {
 };
 
 struct Message {
+  // The sender. With an iMIP part whose ORGANIZER is another address (replies read by convene:
+  // "reply+<token>@<reply domain>", server/ops/replies.h), SerializeRfc5322 writes that address
+  // as From, keeping this display name, since From must equal the ORGANIZER (RFC 6047 2.2, M9),
+  // and this address becomes Reply-To (unless reply_to is set), for replies written by hand.
   Address from;
   Address to;
+  // Reply-To; an empty email: none (or `from`, as above).
+  Address reply_to;
   std::string subject;     // one line of UTF-8; folded and RFC 2047-encoded on output
   std::string message_id;  // "<random@domain>", set once when queued and reused on every retry
   int64_t date = 0;        // Unix seconds for the Date header (the injected clock)

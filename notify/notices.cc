@@ -269,6 +269,191 @@ Result<QueueCounts> QueueMeetingChange(Tx& tx, const MeetingChange& change,
   return counts;
 }
 
+namespace {
+
+// A series notice's state: the sentences told so far and each touched meeting's snapshot
+// ({"meetings": {"<id>": snapshot or null}}: null when the meeting did not exist).
+std::string SeriesStateJson(const std::vector<std::string>& summary,
+                            const std::map<Id, std::optional<MeetingSnapshot>>& meetings) {
+  json m = json::object();
+  for (const auto& [id, snap] : meetings)
+    m[std::to_string(id)] = snap ? json::parse(SnapshotJson(*snap)) : json(nullptr);
+  return json{{"summary", summary}, {"meetings", m}}.dump();
+}
+
+bool ParseSeriesState(const std::string& text, std::vector<std::string>* summary,
+                      std::map<Id, std::optional<MeetingSnapshot>>* meetings) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("meetings") || !j["meetings"].is_object())
+    return false;
+  if (j.contains("summary") && j["summary"].is_array())
+    for (const json& s : j["summary"])
+      if (s.is_string()) summary->push_back(s.get<std::string>());
+  for (const auto& [key, v] : j["meetings"].items()) {
+    const Id id = std::atoll(key.c_str());
+    if (v.is_null()) {
+      (*meetings)[id] = std::nullopt;
+      continue;
+    }
+    auto snap = ParseSnapshotJson(v.dump());
+    if (!snap.ok()) return false;
+    (*meetings)[id] = std::move(snap).value();
+  }
+  return true;
+}
+
+std::string SeriesKey(Id series_id, const std::string& email) {
+  return fmt::format("series:{}:{}", series_id, calendar::LowerAscii(email));
+}
+
+}  // namespace
+
+Result<SeriesChangePlan> PlanSeriesChange(Tx& tx, const SeriesChange& change, int64_t now) {
+  SeriesChangePlan plan;
+  std::set<std::string> seen;
+  std::map<Id, std::optional<MeetingSnapshot>> before_now;
+  std::map<Id, MeetingSnapshot> after_now;
+  for (const SeriesChange::Touched& t : change.meetings) {
+    before_now[t.meeting_id] = t.before;
+    after_now[t.meeting_id] = t.after;
+  }
+  for (const Recipient& m : change.members) {
+    if (m.email.empty()) {
+      plan.no_address.push_back(m);
+      continue;
+    }
+    if (m.unsubscribed) {
+      plan.unsubscribed.push_back(m);
+      continue;
+    }
+    if (!seen.insert(calendar::LowerAscii(m.email)).second) continue;
+    SeriesChangePlan::Notice n;
+    n.to = m;
+    ASSIGN_OR_RETURN(n.pending, FindCoalescable(tx, SeriesKey(change.series_id, m.email), now));
+    std::map<Id, std::optional<MeetingSnapshot>> before = before_now;
+    std::map<Id, MeetingSnapshot> after = after_now;
+    if (n.pending) {
+      std::vector<std::string> old_summary;
+      std::map<Id, std::optional<MeetingSnapshot>> old_before;
+      if (ParseSeriesState(n.pending->before_state, &old_summary, &old_before)) {
+        // What the member last heard of wins for meetings the waiting notice covers; those it
+        // covers that this change did not touch are as the waiting notice left them.
+        for (auto& [id, snap] : old_before) before[id] = snap;
+        std::vector<std::string> pending_summary;
+        std::map<Id, std::optional<MeetingSnapshot>> pending_after;
+        ParseSeriesState(n.pending->after_state, &pending_summary, &pending_after);
+        for (const auto& [id, snap] : pending_after)
+          if (!after_now.count(id) && snap) after[id] = *snap;
+        n.summary = pending_summary;
+      } else {
+        spdlog::warn("outbox row {}: unreadable series state; not coalescing", n.pending->id);
+        n.pending.reset();
+      }
+    }
+    n.summary.insert(n.summary.end(), change.summary.begin(), change.summary.end());
+    for (const auto& [id, a] : after) {
+      const auto& b = before[id];
+      if (b && *b == a) continue;
+      if (!b && a.status == calendar::MeetingStatus::kCancelled) continue;
+      n.meetings.push_back({id, b, a});
+    }
+    std::sort(n.meetings.begin(), n.meetings.end(),
+              [](const SeriesChange::Touched& x, const SeriesChange::Touched& y) {
+                return x.after.start < y.after.start;
+              });
+    if (n.meetings.empty()) {
+      if (!n.pending) continue;
+      n.action = PlannedAction::kWithdraw;
+    } else {
+      n.action = n.pending ? PlannedAction::kUpdate : PlannedAction::kQueue;
+    }
+    plan.notices.push_back(std::move(n));
+  }
+  return plan;
+}
+
+Result<QueueCounts> QueueSeriesChange(Tx& tx, const SeriesChange& change,
+                                      const NoticeOptions& options, int64_t now) {
+  QueueCounts counts;
+  ASSIGN_OR_RETURN(SeriesChangePlan plan, PlanSeriesChange(tx, change, now));
+  for (const SeriesChangePlan::Notice& n : plan.notices) {
+    const Recipient& r = n.to;
+    if (n.action == PlannedAction::kWithdraw) {
+      RETURN_IF_ERROR(Supersede(tx, n.pending->id, now));
+      ++counts.superseded;
+      continue;
+    }
+    Draft d = MakeDraft(options, change.group.id, 0, "series_change",
+                        SeriesKey(change.series_id, r.email));
+    ComposeEnv env{options.base_url, now,
+                   n.pending
+                       ? n.pending->message_id
+                       : NewMessageId(RandomOf(options), DomainOf(change.group.organiser.email))};
+    Message msg = ComposeSeriesChange(change, n.summary, n.meetings, r, env);
+    if (r.delivery == calendar::Delivery::kInvitations && change.render_invitation) {
+      Result<CalendarPart> part = change.render_invitation(r);
+      if (part.ok()) {
+        msg.calendar = std::move(part).value();
+      } else {
+        spdlog::warn("series {}: no invitation for <{}>: {}", change.series_id, r.email,
+                     part.status().message());
+      }
+    }
+    std::optional<std::string> bytes = Serialize(msg, "series change");
+    if (!bytes) {
+      ++counts.skipped;
+      continue;
+    }
+    std::map<Id, std::optional<MeetingSnapshot>> before, after;
+    for (const SeriesChange::Touched& t : n.meetings) {
+      before[t.meeting_id] = t.before;
+      after[t.meeting_id] = t.after;
+    }
+    // The "before" of a folded notice is what the member last heard of; the summary so far
+    // travels with the "after".
+    d.before_state = SeriesStateJson({}, before);
+    d.after_state = SeriesStateJson(n.summary, after);
+    d.due_at = now + std::max<int64_t>(0, options.delay_seconds);
+    RETURN_IF_ERROR(Write(tx, d, msg, *bytes, n.pending, now, counts));
+  }
+  return counts;
+}
+
+namespace {
+
+// One notice due at once, never coalesced (reminders and their digest).
+Result<QueueCounts> QueueAtOnce(Tx& tx, const NoticeOptions& options, Id group_id, Id meeting_id,
+                                const char* kind, Message msg, int64_t now) {
+  QueueCounts counts;
+  std::optional<std::string> bytes = Serialize(msg, kind);
+  if (!bytes) {
+    ++counts.skipped;
+    return counts;
+  }
+  Draft d = MakeDraft(options, group_id, meeting_id, kind, "");
+  d.due_at = now;
+  RETURN_IF_ERROR(Write(tx, d, msg, *bytes, std::nullopt, now, counts));
+  return counts;
+}
+
+}  // namespace
+
+Result<QueueCounts> QueueReminder(Tx& tx, const Reminder& reminder, const Recipient& to,
+                                  const NoticeOptions& options, int64_t now) {
+  ComposeEnv env{options.base_url, now,
+                 NewMessageId(RandomOf(options), DomainOf(reminder.group.organiser.email))};
+  return QueueAtOnce(tx, options, reminder.group.id, reminder.meeting_id, "reminder",
+                     ComposeReminder(reminder, to, env), now);
+}
+
+Result<QueueCounts> QueueReminderDigest(Tx& tx, const ReminderDigest& digest,
+                                        const NoticeOptions& options, int64_t now) {
+  ComposeEnv env{options.base_url, now,
+                 NewMessageId(RandomOf(options), DomainOf(digest.group.organiser.email))};
+  return QueueAtOnce(tx, options, digest.group.id, digest.meeting_id, "reminder_digest",
+                     ComposeReminderDigest(digest, env), now);
+}
+
 Result<QueueCounts> QueueApologies(Tx& tx, const ApologiesChange& change,
                                    const NoticeOptions& options, int64_t now) {
   QueueCounts counts;

@@ -74,6 +74,35 @@ Result<MeetingChangePlan> PlanMeetingChange(calendar::store::Tx& tx, const Meeti
 Result<QueueCounts> QueueMeetingChange(calendar::store::Tx& tx, const MeetingChange& change,
                                        const NoticeOptions& options, int64_t now);
 
+// A series change: one notice per member (unsubscribed ones and those without an address are
+// left out), coalesced per series and member in the same window as meeting changes; a change
+// that undoes a waiting one withdraws it. Presenters are not told here (their meetings' own
+// notices tell them).
+struct SeriesChangePlan {
+  struct Notice {
+    Recipient to;
+    PlannedAction action = PlannedAction::kQueue;
+    std::optional<PendingRow> pending;
+    std::vector<std::string> summary;             // every change folded in
+    std::vector<SeriesChange::Touched> meetings;  // the net change
+  };
+  std::vector<Notice> notices;
+  std::vector<Recipient> unsubscribed;
+  std::vector<Recipient> no_address;
+};
+Result<SeriesChangePlan> PlanSeriesChange(calendar::store::Tx& tx, const SeriesChange& change,
+                                          int64_t now);
+Result<QueueCounts> QueueSeriesChange(calendar::store::Tx& tx, const SeriesChange& change,
+                                      const NoticeOptions& options, int64_t now);
+
+// One reminder to one member (kind "reminder"), due at once, never coalesced. The caller marks it
+// sent in the same transaction (store::MarkReminder), so it is queued once.
+Result<QueueCounts> QueueReminder(calendar::store::Tx& tx, const Reminder& reminder,
+                                  const Recipient& to, const NoticeOptions& options, int64_t now);
+// The organiser's digest (kind "reminder_digest"), due at once.
+Result<QueueCounts> QueueReminderDigest(calendar::store::Tx& tx, const ReminderDigest& digest,
+                                        const NoticeOptions& options, int64_t now);
+
 // Tells the organiser of apologies (coalesced like meeting changes) and, once per meeting, when
 // they push the forecast below the quorum (withdrawn within the window: not sent).
 Result<QueueCounts> QueueApologies(calendar::store::Tx& tx, const ApologiesChange& change,

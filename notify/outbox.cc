@@ -50,7 +50,7 @@ Result<int64_t> Enqueue(Tx& tx, const NewOutboxRow& r, int64_t now) {
 
 Result<std::optional<PendingRow>> FindCoalescable(Tx& tx, const std::string& key, int64_t now) {
   Stmt s = tx.Prepare(
-      "SELECT id, message_id, before_state, due_at FROM outbox"
+      "SELECT id, message_id, before_state, due_at, after_state FROM outbox"
       " WHERE coalesce_key = ?1 AND status = 'queued' AND attempts = 0 AND lease_until IS NULL"
       " AND due_at > ?2 ORDER BY id DESC LIMIT 1");
   s.BindAll(key, now);
@@ -58,7 +58,7 @@ Result<std::optional<PendingRow>> FindCoalescable(Tx& tx, const std::string& key
     RETURN_IF_ERROR(s.status());
     return std::optional<PendingRow>();
   }
-  return std::optional<PendingRow>(PendingRow{s.Int(0), s.Text(1), s.Text(2), s.Int(3)});
+  return std::optional<PendingRow>(PendingRow{s.Int(0), s.Text(1), s.Text(2), s.Int(3), s.Text(4)});
 }
 
 Status UpdatePending(Tx& tx, int64_t id, const std::string& subject, const std::string& body,
@@ -84,7 +84,7 @@ Result<int> SupersedeQueuedTo(Tx& tx, Id group_id, const std::string& recipient,
   Stmt s = tx.Prepare(
       "UPDATE outbox SET status = 'superseded', coalesce_key = NULL, updated_at = ?4,"
       " last_error = ?3 WHERE group_id = ?1 AND recipient = ?2 COLLATE NOCASE"
-      " AND status = 'queued' AND kind IN ('meeting_change', 'welcome')"
+      " AND status = 'queued' AND kind IN ('meeting_change', 'series_change', 'reminder', 'welcome')"
       " AND (lease_until IS NULL OR lease_until <= ?4)");
   s.BindAll(group_id, recipient, reason.substr(0, 500), now);
   RETURN_IF_ERROR(s.Run());

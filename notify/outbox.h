@@ -59,6 +59,7 @@ struct PendingRow {
   std::string message_id;
   std::string before_state;
   int64_t due_at = 0;
+  std::string after_state;
 };
 Result<std::optional<PendingRow>> FindCoalescable(Tx& tx, const std::string& coalesce_key,
                                                   int64_t now);

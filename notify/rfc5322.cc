@@ -60,23 +60,6 @@ char32_t NextCodePoint(std::string_view s, size_t& i) {
   return cp;
 }
 
-void AppendUtf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 bool IsLineBreakOrControl(char32_t cp) {
   return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029;
@@ -261,6 +244,39 @@ Status CheckCalendar(const CalendarPart& part) {
   return Status::Ok();
 }
 
+// The mailto: address of the (first) ORGANIZER line of a checked calendar part, unfolded;
+// empty when there is none.
+std::string OrganizerAddress(const std::string& ical) {
+  size_t pos = 0;
+  while (pos < ical.size()) {
+    size_t eol = ical.find("\r\n", pos);
+    if (eol == std::string::npos) break;
+    std::string line = ical.substr(pos, eol - pos);
+    pos = eol + 2;
+    while (pos < ical.size() && ical[pos] == ' ') {  // a folded continuation
+      eol = ical.find("\r\n", pos);
+      if (eol == std::string::npos) eol = ical.size();
+      line += ical.substr(pos + 1, eol - pos - 1);
+      pos = eol + 2;
+    }
+    if (line.rfind("ORGANIZER", 0) != 0 || line.size() < 10 || (line[9] != ':' && line[9] != ';'))
+      continue;
+    // The value follows the first ':' outside a quoted parameter value.
+    bool quoted = false;
+    for (size_t i = 9; i < line.size(); ++i) {
+      if (line[i] == '"') quoted = !quoted;
+      if (line[i] == ':' && !quoted) {
+        std::string value = line.substr(i + 1);
+        if (value.size() > 7 && calendar::LowerAscii(value.substr(0, 7)) == "mailto:")
+          return value.substr(7);
+        return "";
+      }
+    }
+    return "";
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string SanitizeHeaderText(std::string_view text) {
@@ -276,7 +292,7 @@ std::string SanitizeHeaderText(std::string_view text) {
     }
     if (pending_space) out += ' ';
     pending_space = false;
-    AppendUtf8(out, cp);
+    calendar::AppendUtf8(out, cp);
   }
   return out;
 }
@@ -405,16 +421,34 @@ std::string DomainOf(std::string_view email) {
 }
 
 Result<std::string> SerializeRfc5322(const Message& m) {
-  ASSIGN_OR_RETURN(std::string from, FormatAddress(m.from));
+  if (m.calendar) RETURN_IF_ERROR(CheckCalendar(*m.calendar));
+  // RFC 6047 2.2 (M9): the From of an iMIP message is its ORGANIZER. When that is another
+  // address than the sender's (the reply address of --lmtp), it is the From, and the sender's
+  // own address the Reply-To.
+  Address from_address = m.from;
+  Address reply_to = m.reply_to;
+  if (m.calendar) {
+    const std::string organizer = OrganizerAddress(m.calendar->ical);
+    if (!organizer.empty() &&
+        calendar::LowerAscii(organizer) != calendar::LowerAscii(m.from.email)) {
+      if (reply_to.email.empty()) reply_to = m.from;
+      from_address.email = organizer;
+    }
+  }
+  ASSIGN_OR_RETURN(std::string from, FormatAddress(from_address));
   ASSIGN_OR_RETURN(std::string to, FormatAddress(m.to));
+  std::string reply;
+  if (!reply_to.email.empty()) {
+    ASSIGN_OR_RETURN(reply, FormatAddress(reply_to));
+  }
   if (!ValidMessageId(m.message_id)) return InvalidArgument("message_id", "bad Message-ID");
   if (!m.unsubscribe_url.empty() && !ValidHeaderUrl(m.unsubscribe_url))
     return InvalidArgument("unsubscribe_url", "unusable unsubscribe URL");
-  if (m.calendar) RETURN_IF_ERROR(CheckCalendar(*m.calendar));
 
   std::string out;
   out += "Date: " + FormatRfc5322Date(m.date) + "\r\n";
   out += "From: " + from + "\r\n";
+  if (!reply.empty()) out += "Reply-To: " + reply + "\r\n";
   out += "To: " + to + "\r\n";
   out += UnstructuredHeader("Subject", m.subject);
   out += "Message-ID: " + m.message_id + "\r\n";

@@ -110,6 +110,11 @@ int Serve(Config config) {
         "listening on {} beyond loopback with no --trusted-proxy: put nginx in front "
         "(deploy/nginx/) for TLS and per-client limits; every client is keyed by its TCP address",
         config.listen);
+  if (!config.lmtp.empty() && !convene::server::IsLoopback(config.lmtp_host()))
+    spdlog::warn(
+        "LMTP listens on {} beyond loopback: LMTP has no authentication, so only the MTA may be "
+        "able to reach it (a firewall, or a private address)",
+        config.lmtp);
   RaiseFileLimit();
 
   // Stop cleanly on SIGINT/SIGTERM, reopen the log file on SIGHUP (logrotate): a dedicated
@@ -143,6 +148,9 @@ int Serve(Config config) {
   std::printf("  health:      %s/healthz\n", base.c_str());
   std::printf("  demo feed:   %s/feeds/groups/futures.ics\n", base.c_str());
   std::printf("  demo group:  %s/groups/futures\n", base.c_str());
+  if (raw->lmtp_port() > 0)
+    std::printf("  lmtp:        %s:%d (replies to @%s)\n", raw->config().lmtp_host().c_str(),
+                raw->lmtp_port(), raw->config().effective_reply_domain().c_str());
   std::fflush(stdout);
   if (!raw->Run()) return Fail("the HTTP server stopped with an error");
   spdlog::info("stopped");
@@ -221,6 +229,14 @@ int main(int argc, char** argv) {
       ->add_option("--trusted-proxy", config.trusted_proxies,
                    "comma-separated addresses of reverse proxies whose X-Real-IP names the client")
       ->envname("CONVENE_TRUSTED_PROXY");
+  serve
+      ->add_option("--lmtp", config.lmtp,
+                   "HOST:PORT to accept replies from calendars over LMTP (from the MTA)")
+      ->envname("CONVENE_LMTP");
+  serve
+      ->add_option("--reply-domain", config.reply_domain,
+                   "domain of the reply addresses (default: the host of --base-url)")
+      ->envname("CONVENE_REPLY_DOMAIN");
   serve
       ->add_option("--feed-refresh-minutes", config.feed_refresh_minutes,
                    "REFRESH-INTERVAL of feeds")

@@ -74,6 +74,10 @@ Stmt& Stmt::Bind(int i, std::optional<int> v) { return v ? Bind(i, *v) : BindNul
 
 Stmt& Stmt::Bind(int i, std::optional<int64_t> v) { return v ? Bind(i, *v) : BindNull(i); }
 
+Stmt& Stmt::Bind(int i, const std::optional<std::string>& v) {
+  return v ? Bind(i, std::string_view(*v)) : BindNull(i);
+}
+
 Stmt& Stmt::BindNull(int i) {
   if (stmt_) sqlite3_bind_null(stmt_, i);
   return *this;
@@ -107,6 +111,11 @@ bool Stmt::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQL
 std::optional<int> Stmt::OptInt(int col) const {
   if (IsNull(col)) return std::nullopt;
   return static_cast<int>(Int(col));
+}
+
+std::optional<std::string> Stmt::OptText(int col) const {
+  if (IsNull(col)) return std::nullopt;
+  return Text(col);
 }
 
 std::optional<int64_t> Stmt::OptInt64(int col) const {

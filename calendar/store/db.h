@@ -53,6 +53,7 @@ class Stmt {
   Stmt& Bind(int i, const std::string& v) { return Bind(i, std::string_view(v)); }
   Stmt& Bind(int i, std::optional<int> v);
   Stmt& Bind(int i, std::optional<int64_t> v);
+  Stmt& Bind(int i, const std::optional<std::string>& v);
   Stmt& BindNull(int i);
   // Binds every argument in order from parameter 1.
   template <typename... Args>
@@ -73,6 +74,7 @@ class Stmt {
   bool IsNull(int col) const;
   std::optional<int> OptInt(int col) const;
   std::optional<int64_t> OptInt64(int col) const;
+  std::optional<std::string> OptText(int col) const;
 
  private:
   Conn* conn_;

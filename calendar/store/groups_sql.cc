@@ -5,8 +5,8 @@ namespace convene::calendar::store {
 namespace {
 
 constexpr const char* kGroupCols =
-    "SELECT id, organiser_id, slug, name, timezone, quorum, public, created_at, updated_at FROM "
-    "groups";
+    "SELECT id, organiser_id, slug, name, timezone, quorum, public, created_at, updated_at,"
+    " bank_holiday_region, reminder_days FROM groups";
 
 Group GroupRow(const Stmt& s) {
   Group g;
@@ -19,6 +19,8 @@ Group GroupRow(const Stmt& s) {
   g.is_public = s.Int(6) != 0;
   g.created_at = s.Int(7);
   g.updated_at = s.Int(8);
+  g.bank_holiday_region = s.Text(9);
+  g.reminder_days = s.OptInt(10);
   return g;
 }
 
@@ -48,10 +50,10 @@ Member MemberRow(const Stmt& s) {
 Result<Group> InsertGroup(Tx& tx, Group g) {
   Stmt s = tx.Prepare(
       "INSERT INTO groups(organiser_id, slug, name, timezone, quorum, public, created_at, "
-      "updated_at)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)");
+      "updated_at, bank_holiday_region, reminder_days)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)");
   s.BindAll(g.organiser_id, g.slug, g.name, g.timezone, g.quorum, g.is_public ? 1 : 0,
-            g.created_at);
+            g.created_at, g.bank_holiday_region, g.reminder_days);
   RETURN_IF_ERROR(s.Run());
   g.id = tx.LastInsertId();
   g.updated_at = g.created_at;
@@ -90,8 +92,9 @@ Status TouchGroup(Tx& tx, Id group_id, int64_t now) {
 Status UpdateGroup(Tx& tx, const Group& g) {
   Stmt s = tx.Prepare(
       "UPDATE groups SET name=?2, timezone=?3, quorum=?4, public=?5,"
-      " updated_at=max(updated_at, ?6) WHERE id=?1");
-  s.BindAll(g.id, g.name, g.timezone, g.quorum, g.is_public ? 1 : 0, g.updated_at);
+      " updated_at=max(updated_at, ?6), bank_holiday_region=?7, reminder_days=?8 WHERE id=?1");
+  s.BindAll(g.id, g.name, g.timezone, g.quorum, g.is_public ? 1 : 0, g.updated_at,
+            g.bank_holiday_region, g.reminder_days);
   return s.Run();
 }
 

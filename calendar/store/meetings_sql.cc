@@ -11,7 +11,7 @@ LocalDateTime ParseStored(const std::string& s) {
 
 constexpr const char* kSeriesCols =
     "SELECT id, group_id, uid, title, venue_id, start_minute, duration_minutes, rrule, first_date,"
-    " agenda, sequence, created_at, updated_at FROM series";
+    " agenda, sequence, created_at, updated_at, rule_start_minute, version FROM series";
 
 Series SeriesRow(const Stmt& s) {
   Series r;
@@ -29,12 +29,14 @@ Series SeriesRow(const Stmt& s) {
   r.sequence = static_cast<int>(s.Int(10));
   r.created_at = s.Int(11);
   r.updated_at = s.Int(12);
+  r.rule_start_minute = static_cast<int>(s.Int(13));
+  r.version = s.Int(14);
   return r;
 }
 
 constexpr const char* kMeetingCols =
     "SELECT id, series_id, group_id, uid, original_start, start, duration_minutes, venue_id,"
-    " status, sequence, notes, created_at, updated_at, version FROM meetings";
+    " status, sequence, notes, created_at, updated_at, version, title, agenda FROM meetings";
 
 Meeting MeetingRow(const Stmt& s) {
   Meeting m;
@@ -52,6 +54,8 @@ Meeting MeetingRow(const Stmt& s) {
   m.created_at = s.Int(11);
   m.updated_at = s.Int(12);
   m.version = s.Int(13);
+  m.title = s.OptText(14);
+  m.agenda = s.OptText(15);
   return m;
 }
 
@@ -73,10 +77,11 @@ std::string Upper(std::optional<CivilDate> d) {
 Result<Series> InsertSeries(Tx& tx, Series r) {
   Stmt s = tx.Prepare(
       "INSERT INTO series(group_id, uid, title, venue_id, start_minute, duration_minutes, rrule,"
-      " first_date, agenda, sequence, created_at, updated_at)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+      " first_date, agenda, sequence, created_at, updated_at, rule_start_minute)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
   s.BindAll(r.group_id, r.uid, r.title, r.venue_id, r.start_minute, r.duration_minutes, r.rrule,
-            FormatDate(r.first_date), r.agenda, r.sequence, r.created_at, r.updated_at);
+            FormatDate(r.first_date), r.agenda, r.sequence, r.created_at, r.updated_at,
+            r.rule_start_minute);
   RETURN_IF_ERROR(s.Run());
   r.id = tx.LastInsertId();
   return r;
@@ -101,20 +106,21 @@ Result<std::vector<Series>> ListSeries(Tx& tx, Id group_id) {
 Status UpdateSeries(Tx& tx, const Series& r) {
   Stmt s = tx.Prepare(
       "UPDATE series SET title=?2, venue_id=?3, start_minute=?4, duration_minutes=?5, agenda=?6,"
-      " sequence=max(sequence, ?7), updated_at=max(updated_at, ?8) WHERE id=?1");
+      " sequence=max(sequence, ?7), updated_at=max(updated_at, ?8), rrule=?9, version=version+1"
+      " WHERE id=?1");
   s.BindAll(r.id, r.title, r.venue_id, r.start_minute, r.duration_minutes, r.agenda, r.sequence,
-            r.updated_at);
+            r.updated_at, r.rrule);
   return s.Run();
 }
 
 Result<Meeting> InsertMeeting(Tx& tx, Meeting m) {
   Stmt s = tx.Prepare(
       "INSERT INTO meetings(series_id, group_id, uid, original_start, start, duration_minutes,"
-      " venue_id, status, sequence, notes, created_at, updated_at)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+      " venue_id, status, sequence, notes, created_at, updated_at, title, agenda)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
   s.BindAll(m.series_id, m.group_id, m.uid, FormatLocal(m.original_start), FormatLocal(m.start),
             m.duration_minutes, m.venue_id, MeetingStatusName(m.status), m.sequence, m.notes,
-            m.created_at, m.updated_at);
+            m.created_at, m.updated_at, m.title, m.agenda);
   RETURN_IF_ERROR(s.Run());
   m.id = tx.LastInsertId();
   return m;
@@ -131,10 +137,10 @@ Status UpdateMeeting(Tx& tx, const Meeting& m) {
   // sequence and updated_at never move backwards, whatever the caller passes.
   Stmt s = tx.Prepare(
       "UPDATE meetings SET start=?2, duration_minutes=?3, venue_id=?4, status=?5,"
-      " sequence=max(sequence, ?6), notes=?7, updated_at=max(updated_at, ?8), version=version+1"
-      " WHERE id=?1");
+      " sequence=max(sequence, ?6), notes=?7, updated_at=max(updated_at, ?8), version=version+1,"
+      " title=?9, agenda=?10 WHERE id=?1");
   s.BindAll(m.id, FormatLocal(m.start), m.duration_minutes, m.venue_id, MeetingStatusName(m.status),
-            m.sequence, m.notes, m.updated_at);
+            m.sequence, m.notes, m.updated_at, m.title, m.agenda);
   return s.Run();
 }
 
@@ -145,6 +151,23 @@ Result<std::vector<Meeting>> ListGroupMeetings(Tx& tx, Id group_id, std::optiona
                           .c_str());
   s.BindAll(group_id, Lower(from), Upper(to));
   return Meetings(s);
+}
+
+Result<std::vector<Meeting>> ListScheduledBetween(Tx& tx, CivilDate from, CivilDate to) {
+  Stmt s = tx.Prepare((std::string(kMeetingCols) +
+                       " WHERE status = 'scheduled' AND start >= ?1 AND start <= ?2"
+                       " ORDER BY start, id")
+                          .c_str());
+  s.BindAll(Lower(from), Upper(to));
+  return Meetings(s);
+}
+
+Result<bool> MarkReminder(Tx& tx, Id meeting_id, Id member_id, int64_t now) {
+  Stmt s = tx.Prepare(
+      "INSERT OR IGNORE INTO reminders(meeting_id, member_id, queued_at) VALUES (?1, ?2, ?3)");
+  s.BindAll(meeting_id, member_id, now);
+  RETURN_IF_ERROR(s.Run());
+  return tx.Changes() > 0;
 }
 
 Result<std::vector<Meeting>> ListSeriesMeetings(Tx& tx, Id series_id) {

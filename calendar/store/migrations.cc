@@ -196,6 +196,33 @@ CREATE TABLE password_resets (
 );
 CREATE INDEX password_resets_organiser ON password_resets(organiser_id);
 )sql",
+      // 6: series changed "from this meeting on" (issue 10). Groups choose whose bank holidays
+      // apply; a series keeps the time of its rule's slots apart from its standing start time,
+      // and a version for If-Match; a meeting may carry its own title and agenda (NULL: the
+      // series').
+      R"sql(
+ALTER TABLE groups ADD COLUMN bank_holiday_region TEXT NOT NULL DEFAULT 'england-and-wales'
+  CHECK (bank_holiday_region IN ('england-and-wales','scotland','northern-ireland'));
+ALTER TABLE series ADD COLUMN rule_start_minute INTEGER NOT NULL DEFAULT 0;
+UPDATE series SET rule_start_minute = start_minute;
+ALTER TABLE series ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE meetings ADD COLUMN title TEXT;
+ALTER TABLE meetings ADD COLUMN agenda TEXT;
+)sql",
+      // 7: reminders (issue 11). `reminder_days` before a meeting (NULL or 0: none), each member
+      // and the organiser's digest (member_id 0) get one reminder: the row is written in the same
+      // transaction as the outbox row, so a crash never sends one twice.
+      R"sql(
+ALTER TABLE groups ADD COLUMN reminder_days INTEGER DEFAULT 7
+  CHECK (reminder_days IS NULL OR reminder_days BETWEEN 0 AND 60);
+CREATE TABLE reminders (
+  meeting_id INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+  member_id INTEGER NOT NULL,
+  queued_at INTEGER NOT NULL,
+  PRIMARY KEY (meeting_id, member_id)
+);
+CREATE INDEX meetings_start ON meetings(start);
+)sql",
   };
   return kMigrations;
 }

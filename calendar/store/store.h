@@ -74,6 +74,9 @@ Status InsertPasswordReset(Tx& tx, const std::string& hash, Id organiser_id, int
 Result<std::optional<Id>> FindPasswordReset(Tx& tx, const std::string& hash, int64_t now);
 // Marks every open reset link of the organiser used (after a reset, or before a new link).
 Status EndPasswordResets(Tx& tx, Id organiser_id, int64_t now);
+// Rises every time a token of `kind` is issued to the member or revoked (derived page links in
+// notices are signed over it, so a new or revoked page link ends them too).
+Result<int64_t> TokenEpoch(Tx& tx, Id member_id, const std::string& kind);
 // The live tokens of `kind` held by the member (the feed links a member page offers to replace).
 Result<int> CountMemberTokens(Tx& tx, Id member_id, const std::string& kind, int64_t now);
 
@@ -129,6 +132,12 @@ Result<std::vector<Meeting>> ListGroupMeetings(Tx& tx, Id group_id, std::optiona
 Result<std::vector<Meeting>> ListSeriesMeetings(Tx& tx, Id series_id);
 Result<std::vector<Meeting>> ListVenueMeetings(Tx& tx, Id venue_id, std::optional<CivilDate> from,
                                                std::optional<CivilDate> to);
+
+// Scheduled meetings of every group whose start date lies in [from, to], by start.
+Result<std::vector<Meeting>> ListScheduledBetween(Tx& tx, CivilDate from, CivilDate to);
+// Marks the reminder of (meeting, member) queued (member 0: the organiser's digest); false when
+// it already was (a reminder never goes twice).
+Result<bool> MarkReminder(Tx& tx, Id meeting_id, Id member_id, int64_t now);
 
 // ---- presenters, apologies, the register ----
 Result<Presenter> InsertPresenter(Tx& tx, Presenter p);

@@ -123,13 +123,17 @@ void VenueFreeBusy(App& app, Id org, const httplib::Request& req, httplib::Respo
 void CreateGroup(App& app, Id org, const httplib::Request& req, httplib::Response& res) {
   Handle(res, [&]() -> Status {
     ASSIGN_OR_RETURN(JsonBody j,
-                     JsonBody::Parse(req.body, {"slug", "name", "timezone", "quorum", "public"}));
+                     JsonBody::Parse(req.body, {"slug", "name", "timezone", "quorum", "public",
+                                                "bank_holiday_region", "reminder_days"}));
     GroupInput in;
     ASSIGN_OR_RETURN(in.slug, j.String("slug"));
     ASSIGN_OR_RETURN(in.name, j.String("name"));
     ASSIGN_OR_RETURN(in.timezone, j.String("timezone"));
     ASSIGN_OR_RETURN(in.quorum, j.OptInt("quorum", 1, 10000));
     ASSIGN_OR_RETURN(in.is_public, j.OptBool("public"));
+    ASSIGN_OR_RETURN(in.bank_holiday_region, j.OptString("bank_holiday_region"));
+    ASSIGN_OR_RETURN(in.reminder_days, j.OptInt("reminder_days", 0, 60));
+    in.no_reminders = j.IsNull("reminder_days");
     ASSIGN_OR_RETURN(calendar::Group g, app.ops().CreateGroup(org, in));
     res.set_header("Location", "/api/v1/groups/" + g.slug);
     SendJson(res, 201, GroupJson(g));
@@ -159,13 +163,17 @@ void GetGroup(App& app, Id org, const httplib::Request& req, httplib::Response& 
 void PatchGroup(App& app, Id org, const httplib::Request& req, httplib::Response& res) {
   Handle(res, [&]() -> Status {
     ASSIGN_OR_RETURN(JsonBody j,
-                     JsonBody::Parse(req.body, {"name", "timezone", "quorum", "public"}));
+                     JsonBody::Parse(req.body, {"name", "timezone", "quorum", "public",
+                                                "bank_holiday_region", "reminder_days"}));
     GroupPatch patch;
     ASSIGN_OR_RETURN(patch.name, j.OptString("name"));
     ASSIGN_OR_RETURN(patch.timezone, j.OptString("timezone"));
     ASSIGN_OR_RETURN(patch.quorum, j.OptInt("quorum", 1, 10000));
     patch.clear_quorum = j.IsNull("quorum");
     ASSIGN_OR_RETURN(patch.is_public, j.OptBool("public"));
+    ASSIGN_OR_RETURN(patch.bank_holiday_region, j.OptString("bank_holiday_region"));
+    ASSIGN_OR_RETURN(patch.reminder_days, j.OptInt("reminder_days", 0, 60));
+    patch.clear_reminder_days = j.IsNull("reminder_days");
     ASSIGN_OR_RETURN(
         calendar::Group g,
         app.ops().UpdateGroup(org, req.matches[1], req.get_header_value("If-Match"), patch));
@@ -266,29 +274,185 @@ void ListMembers(App& app, Id org, const httplib::Request& req, httplib::Respons
   });
 }
 
+namespace {
+
+// The body of POST /series and POST /series/preview.
+Result<SeriesInput> ReadSeriesInput(const std::string& body) {
+  ASSIGN_OR_RETURN(
+      JsonBody j,
+      JsonBody::Parse(body, {"title", "venue_id", "start_time", "duration_minutes", "rrule",
+                             "pattern", "dates", "first_date", "agenda", "avoid", "force"}));
+  SeriesInput in;
+  ASSIGN_OR_RETURN(in.title, j.String("title"));
+  ASSIGN_OR_RETURN(in.venue_id, j.Int("venue_id", 1, INT64_MAX));
+  ASSIGN_OR_RETURN(in.start_time, j.String("start_time"));
+  ASSIGN_OR_RETURN(in.duration_minutes, j.Int("duration_minutes", 5, 1440));
+  ASSIGN_OR_RETURN(in.rrule, j.OptString("rrule"));
+  ASSIGN_OR_RETURN(in.dates, j.OptStringList("dates", 500));
+  ASSIGN_OR_RETURN(in.first_date, j.OptString("first_date"));
+  ASSIGN_OR_RETURN(in.agenda, j.OptString("agenda"));
+  ASSIGN_OR_RETURN(auto avoid, j.OptStringList("avoid", 2));
+  if (avoid) in.avoid = *avoid;
+  ASSIGN_OR_RETURN(auto force, j.OptBool("force"));
+  in.force = force.value_or(false);
+  ASSIGN_OR_RETURN(auto p, j.OptObject("pattern", {"freq", "interval", "weekday", "week_of_month",
+                                                   "count", "until"}));
+  if (p) {
+    calendar::Pattern pat;
+    ASSIGN_OR_RETURN(pat.freq, p->String("freq"));
+    ASSIGN_OR_RETURN(auto interval, p->OptInt("interval", 1, 12));
+    pat.interval = static_cast<int>(interval.value_or(1));
+    ASSIGN_OR_RETURN(pat.weekday, p->String("weekday"));
+    ASSIGN_OR_RETURN(auto week, p->OptInt("week_of_month", -1, 4));
+    if (week) {
+      if (*week == 0)
+        return InvalidArgument("pattern.week_of_month",
+                               "pattern.week_of_month must be 1 to 4, or -1 for the last");
+      pat.week_of_month = static_cast<int>(*week);
+    }
+    ASSIGN_OR_RETURN(auto count, p->OptInt("count", 1, 500));
+    if (count) pat.count = static_cast<int>(*count);
+    ASSIGN_OR_RETURN(auto until, p->OptString("until"));
+    if (until) {
+      ASSIGN_OR_RETURN(calendar::CivilDate d, calendar::ParseDate(*until, "pattern.until"));
+      pat.until = d;
+    }
+    in.pattern = std::move(pat);
+  }
+  return in;
+}
+
+json SkippedJson(const std::vector<SkippedDate>& skipped) {
+  json out = json::array();
+  for (const SkippedDate& s : skipped)
+    out.push_back(
+        {{"date", calendar::FormatDate(s.date)}, {"reason", s.reason}, {"message", s.message}});
+  return out;
+}
+
+json SeriesSummaryJson(const SeriesSummary& s) {
+  json j = SeriesJson(s.series);
+  j["meetings"] = s.meetings;
+  j["upcoming"] = s.upcoming;
+  j["pattern_words"] = s.words;
+  j["venue"] = {{"id", s.venue.id}, {"name", s.venue.name}};
+  return j;
+}
+
+json IdsJson(const std::vector<calendar::Id>& ids) {
+  json out = json::array();
+  for (calendar::Id id : ids) out.push_back(id);
+  return out;
+}
+
+}  // namespace
+
 void CreateSeries(App& app, Id org, const httplib::Request& req, httplib::Response& res) {
   Handle(res, [&]() -> Status {
-    ASSIGN_OR_RETURN(JsonBody j, JsonBody::Parse(req.body, {"title", "venue_id", "start_time",
-                                                            "duration_minutes", "rrule", "dates",
-                                                            "first_date", "agenda", "force"}));
-    SeriesInput in;
-    ASSIGN_OR_RETURN(in.title, j.String("title"));
-    ASSIGN_OR_RETURN(in.venue_id, j.Int("venue_id", 1, INT64_MAX));
-    ASSIGN_OR_RETURN(in.start_time, j.String("start_time"));
-    ASSIGN_OR_RETURN(in.duration_minutes, j.Int("duration_minutes", 5, 1440));
-    ASSIGN_OR_RETURN(in.rrule, j.OptString("rrule"));
-    ASSIGN_OR_RETURN(in.dates, j.OptStringList("dates", 500));
-    ASSIGN_OR_RETURN(in.first_date, j.OptString("first_date"));
-    ASSIGN_OR_RETURN(in.agenda, j.OptString("agenda"));
-    ASSIGN_OR_RETURN(auto force, j.OptBool("force"));
-    in.force = force.value_or(false);
+    ASSIGN_OR_RETURN(SeriesInput in, ReadSeriesInput(req.body));
     ASSIGN_OR_RETURN(SeriesCreated s, app.ops().CreateSeries(org, req.matches[1], in));
     json out = SeriesJson(s.series);
     json meetings = json::array();
     for (const auto& m : s.meetings) meetings.push_back(MeetingJson(m));
     out["meetings"] = meetings;
     out["warnings"] = WarningsJson(s.warnings);
+    out["skipped"] = SkippedJson(s.skipped);
+    res.set_header("ETag", Operations::SeriesETag(s.series));
     SendJson(res, 201, out);
+    return Status::Ok();
+  });
+}
+
+void PreviewSeries(App& app, Id org, const httplib::Request& req, httplib::Response& res) {
+  Handle(res, [&]() -> Status {
+    ASSIGN_OR_RETURN(SeriesInput in, ReadSeriesInput(req.body));
+    ASSIGN_OR_RETURN(SeriesPreview p, app.ops().PreviewSeries(org, req.matches[1], in));
+    // The zone of the times: the group's, as in every meeting.
+    ASSIGN_OR_RETURN(auto group, app.ops().GetGroup(org, req.matches[1]));
+    const std::string& tz = group.timezone;
+    json meetings = json::array();
+    for (const PlannedMeeting& m : p.meetings) {
+      ASSIGN_OR_RETURN(std::string start, calendar::FormatIsoWithOffset(tz, m.start));
+      ASSIGN_OR_RETURN(std::string end, calendar::FormatIsoWithOffset(
+                                            tz, calendar::AddMinutes(m.start, m.duration_minutes)));
+      meetings.push_back({{"start", start}, {"end", end}, {"warnings", WarningsJson(m.warnings)}});
+    }
+    json out = {
+        {"meetings", meetings}, {"skipped", SkippedJson(p.skipped)}, {"pattern_words", p.words}};
+    if (p.series.is_rule()) out["rrule"] = p.series.rrule;
+    if (p.blocked)
+      out["blocked"] = {{"code", p.blocked->error_code()}, {"message", p.blocked->message()}};
+    SendJson(res, 200, out);
+    return Status::Ok();
+  });
+}
+
+void ListSeries(App& app, Id org, const httplib::Request& req, httplib::Response& res) {
+  Handle(res, [&]() -> Status {
+    ASSIGN_OR_RETURN(auto all, app.ops().ListSeries(org, req.matches[1]));
+    json list = json::array();
+    for (const SeriesSummary& s : all) list.push_back(SeriesSummaryJson(s));
+    SendJson(res, 200, {{"series", list}});
+    return Status::Ok();
+  });
+}
+
+void GetSeries(App& app, Id org, const httplib::Request& req, httplib::Response& res) {
+  Handle(res, [&]() -> Status {
+    ASSIGN_OR_RETURN(Id id, PathId(req, 1));
+    ASSIGN_OR_RETURN(SeriesSummary s, app.ops().GetSeries(org, id));
+    res.set_header("ETag", Operations::SeriesETag(s.series));
+    SendJson(res, 200, SeriesSummaryJson(s));
+    return Status::Ok();
+  });
+}
+
+namespace {
+void SendSeriesEdit(httplib::Response& res, const SeriesEditResult& r) {
+  json kept = json::array();
+  for (const KeptMeeting& k : r.kept)
+    kept.push_back({{"id", k.meeting_id}, {"field", k.field}, {"reason", k.reason}});
+  json out = {{"changed", IdsJson(r.changed)},        {"kept", kept},
+              {"cancelled", IdsJson(r.cancelled)},    {"added", IdsJson(r.added)},
+              {"warnings", WarningsJson(r.warnings)}, {"summary", r.summary},
+              {"series", SeriesSummaryJson(r.series)}};
+  res.set_header("ETag", Operations::SeriesETag(r.series.series));
+  SendJson(res, 200, out);
+}
+}  // namespace
+
+void PatchSeries(App& app, Id org, const httplib::Request& req, httplib::Response& res) {
+  Handle(res, [&]() -> Status {
+    ASSIGN_OR_RETURN(Id id, PathId(req, 1));
+    ASSIGN_OR_RETURN(
+        JsonBody j, JsonBody::Parse(req.body, {"from", "venue_id", "start_time", "duration_minutes",
+                                               "title", "agenda", "until", "count", "force"}));
+    SeriesPatch p;
+    ASSIGN_OR_RETURN(p.from, j.OptString("from"));
+    ASSIGN_OR_RETURN(p.venue_id, j.OptInt("venue_id", 1, INT64_MAX));
+    ASSIGN_OR_RETURN(p.start_time, j.OptString("start_time"));
+    ASSIGN_OR_RETURN(p.duration_minutes, j.OptInt("duration_minutes", 5, 1440));
+    ASSIGN_OR_RETURN(p.title, j.OptString("title"));
+    ASSIGN_OR_RETURN(p.agenda, j.OptString("agenda"));
+    ASSIGN_OR_RETURN(p.until, j.OptString("until"));
+    ASSIGN_OR_RETURN(p.count, j.OptInt("count", 1, 500));
+    ASSIGN_OR_RETURN(auto force, j.OptBool("force"));
+    p.force = force.value_or(false);
+    ASSIGN_OR_RETURN(SeriesEditResult r,
+                     app.ops().ChangeSeries(org, id, req.get_header_value("If-Match"), p));
+    SendSeriesEdit(res, r);
+    return Status::Ok();
+  });
+}
+
+void DeleteSeries(App& app, Id org, const httplib::Request& req, httplib::Response& res) {
+  Handle(res, [&]() -> Status {
+    ASSIGN_OR_RETURN(Id id, PathId(req, 1));
+    SeriesPatch p;
+    p.end_series = true;
+    ASSIGN_OR_RETURN(SeriesEditResult r,
+                     app.ops().ChangeSeries(org, id, req.get_header_value("If-Match"), p));
+    res.status = 204;
     return Status::Ok();
   });
 }

@@ -31,8 +31,10 @@ json GroupJson(const Group& g) {
             {"name", g.name},
             {"timezone", g.timezone},
             {"public", g.is_public},
+            {"bank_holiday_region", g.bank_holiday_region},
             {"quorum", nullptr}};
   if (g.quorum) j["quorum"] = *g.quorum;
+  j["reminder_days"] = g.reminder_days ? json(*g.reminder_days) : json(nullptr);
   return j;
 }
 
@@ -61,7 +63,7 @@ json MeetingJson(const MeetingView& v) {
   return {{"id", m.id},
           {"series_id", m.series_id},
           {"group", v.group.slug},
-          {"title", v.series.title},
+          {"title", calendar::TitleOf(v.series, v.meeting)},
           {"start", Iso(tz, m.start)},
           {"end", Iso(tz, m.end())},
           {"original_start", Iso(tz, m.original_start)},

@@ -12,6 +12,7 @@
 #include "notify/spool_mailer.h"
 #include "server/http/responses.h"
 #include "server/ops/change_notices.h"
+#include "server/ops/reminders.h"
 
 namespace convene::server {
 
@@ -42,6 +43,7 @@ App::App(Config config, std::unique_ptr<calendar::store::Db> db, Clock clock, Ra
 
 App::~App() {
   Stop();
+  lmtp_.reset();
   worker_->Stop();
   StopMaintenance();
 }
@@ -67,8 +69,13 @@ void App::WireNotices(Clock clock, RandomSource random) {
   ctx.base_url = c.base_url;
   ctx.delay_seconds = c.notice_delay;
   ctx.random = std::move(random);
+  if (!c.lmtp.empty()) ctx.reply_domain = c.effective_reply_domain();
+  notice_ctx_ = ctx;
   ops_->set_change_hook([ctx](calendar::store::Tx& tx, const MeetingEvent& change, int64_t now) {
     return QueueChangeNotices(tx, change, now, ctx);
+  });
+  ops_->set_series_hook([ctx](calendar::store::Tx& tx, const SeriesEvent& event, int64_t now) {
+    return QueueSeriesNotices(tx, event, now, ctx);
   });
   ops_->set_member_hook([ctx](calendar::store::Tx& tx, const calendar::Group& g,
                               const MemberCreated& m,
@@ -83,12 +90,25 @@ void App::WireNotices(Clock clock, RandomSource random) {
 void App::StartMaintenance() {
   maintenance_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(maintenance_mu_);
-    while (!stopping_) {
-      if (maintenance_cv_.wait_for(lock, std::chrono::minutes(5), [this] { return stopping_; }))
-        break;
+    // Every 30 s: the reminders that fell due (api.md: queued within 60 s); every 5 minutes: a
+    // WAL checkpoint.
+    for (int tick = 1; !stopping_; ++tick) {
       lock.unlock();
-      if (Status st = db_->Checkpoint(); !st.ok()) spdlog::warn("checkpoint: {}", st.ToString());
+      for (int round = 0; round < 50; ++round) {  // bounded: 200 meetings a round
+        auto r = QueueDueReminders(*db_, ops_->Now(), notice_ctx_);
+        if (!r.ok()) {
+          spdlog::warn("reminders: {}", r.status().ToString());
+          break;
+        }
+        if (r->meetings == 0) break;
+        worker_->Wake();
+      }
+      if (tick % 10 == 0) {
+        if (Status st = db_->Checkpoint(); !st.ok()) spdlog::warn("checkpoint: {}", st.ToString());
+      }
       lock.lock();
+      if (maintenance_cv_.wait_for(lock, std::chrono::seconds(30), [this] { return stopping_; }))
+        break;
     }
   });
 }
@@ -120,6 +140,14 @@ Result<std::unique_ptr<App>> App::Create(Config config, Clock clock, RandomSourc
   app->metrics_.set_enabled(c.metrics);
   InstallGuards(app->http_, c, app->metrics_);
   RegisterRoutes(*app);
+  if (!c.lmtp.empty()) {
+    lmtp::LmtpOptions o;
+    o.host = c.lmtp_host();
+    o.port = c.lmtp_port();
+    o.name = c.effective_reply_domain();
+    app->replies_ = std::make_unique<lmtp::ReplyReceiver>(*app->ops_);
+    app->lmtp_ = std::make_unique<lmtp::LmtpServer>(o, *app->replies_);
+  }
   return app;
 }
 
@@ -245,15 +273,20 @@ Status App::Bind() {
     port_ = port;
   }
   RaiseListenBacklog(port_);
+  if (lmtp_) RETURN_IF_ERROR(lmtp_->Bind());
   return Status::Ok();
 }
 
 bool App::Run() {
   if (!maintenance_.joinable()) StartMaintenance();
   worker_->Start();
+  if (lmtp_) lmtp_->Start();
   return http_.listen_after_bind();
 }
 
-void App::Stop() { http_.Stop(); }
+void App::Stop() {
+  http_.Stop();
+  if (lmtp_) lmtp_->Stop();
+}
 
 }  // namespace convene::server

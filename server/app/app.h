@@ -22,6 +22,9 @@
 #include "server/feeds/feed_service.h"
 #include "server/http/listener.h"
 #include "server/http/metrics.h"
+#include "server/lmtp/lmtp_server.h"
+#include "server/lmtp/reply_receiver.h"
+#include "server/ops/change_notices.h"
 #include "server/ops/operations.h"
 
 namespace convene::server {
@@ -32,9 +35,11 @@ class App {
                                              RandomSource random = SystemRandom());
   ~App();
 
-  // Binds to config.listen (port 0 picks a free port).
+  // Binds to config.listen (port 0 picks a free port), and to config.lmtp when set.
   Status Bind();
   int port() const { return port_; }
+  // The LMTP listener's port (replies from calendars), or 0 without --lmtp.
+  int lmtp_port() const { return lmtp_ ? lmtp_->port() : 0; }
   // Serves until Stop(); returns false if the server failed.
   bool Run();
   void Stop();
@@ -64,6 +69,7 @@ class App {
   std::unique_ptr<calendar::store::Db> db_;
   std::unique_ptr<notify::Mailer> mailer_;
   std::unique_ptr<notify::Worker> worker_;
+  NoticeContext notice_ctx_;  // links, delay and randomness of every notice (reminders too)
   std::thread maintenance_;
   std::mutex maintenance_mu_;
   std::condition_variable maintenance_cv_;
@@ -73,6 +79,9 @@ class App {
   Metrics metrics_;
   HttpServer http_;
   int port_ = 0;
+  // Replies from calendars (--lmtp): the handler, and the listener that calls it (stopped first).
+  std::unique_ptr<lmtp::ReplyReceiver> replies_;
+  std::unique_ptr<lmtp::LmtpServer> lmtp_;
 };
 
 // The database and its operations alone, for the command line's admin and demo commands: no

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 
+#include <cctype>
 #include <filesystem>
 
 #include "notify/smtp_mailer.h"
@@ -25,6 +26,56 @@ int Config::listen_port() const {
   } catch (...) {
     return -1;
   }
+}
+
+namespace {
+int PortOf(const std::string& hostport) {
+  auto colon = hostport.rfind(':');
+  if (colon == std::string::npos) return -1;
+  try {
+    size_t used = 0;
+    int port = std::stoi(hostport.substr(colon + 1), &used);
+    return used == hostport.size() - colon - 1 ? port : -1;
+  } catch (...) {
+    return -1;
+  }
+}
+
+// A host name fit for the domain of a mail address: letters, digits, '-' and '.', labels of 1
+// to 63, at most 253 in all.
+bool IsMailDomain(const std::string& d) {
+  if (d.empty() || d.size() > 253 || d.front() == '.' || d.back() == '.') return false;
+  size_t label = 0;
+  for (char c : d) {
+    if (c == '.') {
+      if (label == 0) return false;
+      label = 0;
+      continue;
+    }
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-') || ++label > 63) return false;
+  }
+  return true;
+}
+}  // namespace
+
+std::string Config::lmtp_host() const {
+  auto colon = lmtp.rfind(':');
+  return colon == std::string::npos ? lmtp : lmtp.substr(0, colon);
+}
+
+int Config::lmtp_port() const { return PortOf(lmtp); }
+
+std::string Config::effective_reply_domain() const {
+  if (!reply_domain.empty()) return reply_domain;
+  std::string host =
+      base_url.substr(base_url.find("://") == std::string::npos ? 0 : base_url.find("://") + 3);
+  host = host.substr(0, host.find_first_of("/?#"));
+  if (auto at = host.rfind('@'); at != std::string::npos) host = host.substr(at + 1);
+  if (!host.empty() && host.front() == '[') return "convene.invalid";  // an IPv6 literal
+  host = host.substr(0, host.find(':'));
+  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (IsIpLiteral(host) || !IsMailDomain(host)) return "convene.invalid";
+  return host;
 }
 
 bool IsIpLiteral(const std::string& s) {
@@ -100,6 +151,19 @@ Status Config::Validate() const {
     if (value < 1 || value > 600)
       return InvalidArgument(name, std::string("--") + name + " must be 1 to 600 seconds");
   }
+  if (!lmtp.empty()) {
+    const int lport = lmtp_port();
+    if (lmtp_host().empty() || lport < 1 || lport > 65535)
+      return InvalidArgument("lmtp", "--lmtp must be HOST:PORT, e.g. 127.0.0.1:2525");
+  }
+  if (!reply_domain.empty()) {
+    if (lmtp.empty())
+      return InvalidArgument("reply-domain",
+                             "--reply-domain goes with --lmtp (replies are read only then)");
+    if (!IsMailDomain(reply_domain))
+      return InvalidArgument("reply-domain",
+                             "--reply-domain must be a plain domain name, e.g. reply.example.org");
+  }
   if (log_format != "text" && log_format != "json")
     return InvalidArgument("log-format", "--log-format must be text or json");
   for (const std::string& proxy : trusted_proxy_list()) {
@@ -120,7 +184,7 @@ std::string Config::Describe() const {
   return fmt::format(
       "db={} listen={} base_url={} mail={} notice_delay={}s threads={} keep_alive={}x{}s "
       "trusted_proxies={} metrics={} log={} ({}) head/body/write timeouts={}s/{}s/{}s max_body={}B "
-      "feed_refresh={}min "
+      "feed_refresh={}min lmtp={} "
       "mail_retry={}..{}s mail_lifetime={}s "
       "relay_pause={}..{}s mail_lease={}s",
       db, listen, base_url, mail, notice_delay, threads, keep_alive_max_count, keep_alive_timeout_s,
@@ -130,6 +194,7 @@ std::string Config::Describe() const {
                               : "token",
       log_file.empty() ? "stderr" : log_file, log_format, request_head_timeout_s,
       request_body_timeout_s, write_timeout_s, max_body_bytes, feed_refresh_minutes,
+      lmtp.empty() ? std::string("off") : lmtp + " (replies to @" + effective_reply_domain() + ")",
       mail_first_retry, mail_max_retry, mail_lifetime, mail_relay_pause, mail_relay_pause_max,
       mail_lease);
 }

@@ -90,6 +90,14 @@ struct Config {
   int login_window_seconds = 15 * 60;   // (fixed)
   // Organiser sessions end this long after login (and on logout or a password change).
   int session_hours = 12;  // (fixed)
+  // Replies from calendars (docs/operations.md "Mail in (LMTP)"): HOST:PORT on which to accept
+  // mail from the MTA over LMTP, or empty for none. Only with it do invitations ask for replies
+  // (RSVP=TRUE) and name reply+<token>@reply_domain as ORGANIZER and From, so nothing promises a
+  // reply nobody reads. Loopback: the MTA runs on this machine.
+  std::string lmtp;
+  // The domain of the reply addresses, which the MTA must route to `lmtp`; empty: the host of
+  // base_url (or "convene.invalid" when that is an IP address, which no mail can reach).
+  std::string reply_domain;
   // Feed refresh hint (REFRESH-INTERVAL / X-PUBLISHED-TTL), minutes.
   int feed_refresh_minutes = 60;
   // Cookie `Secure` flag: on when base_url is https.
@@ -100,6 +108,11 @@ struct Config {
   bool listens_beyond_loopback() const;
   std::string listen_host() const;
   int listen_port() const;
+  // `lmtp` split; port -1 when it is not HOST:PORT.
+  std::string lmtp_host() const;
+  int lmtp_port() const;
+  // The reply domain in force: reply_domain, or the one derived from base_url.
+  std::string effective_reply_domain() const;
   // The spool folder actually used.
   std::string spool_dir() const;
   // Checks every value; the message says what to fix.

@@ -25,9 +25,9 @@ bool JsonBody::Has(const char* field) const { return j_.contains(field) && !j_[f
 bool JsonBody::IsNull(const char* field) const { return j_.contains(field) && j_[field].is_null(); }
 
 Result<std::string> JsonBody::String(const char* field) const {
-  if (!Has(field)) return InvalidArgument(field, std::string(field) + " is required");
+  if (!Has(field)) return InvalidArgument(Name(field), Name(field) + " is required");
   const auto& v = j_[field];
-  if (!v.is_string()) return InvalidArgument(field, std::string(field) + " must be a string");
+  if (!v.is_string()) return InvalidArgument(Name(field), Name(field) + " must be a string");
   return v.get<std::string>();
 }
 
@@ -38,13 +38,13 @@ Result<std::optional<std::string>> JsonBody::OptString(const char* field) const 
 }
 
 Result<int64_t> JsonBody::Int(const char* field, int64_t lo, int64_t hi) const {
-  if (!Has(field)) return InvalidArgument(field, std::string(field) + " is required");
+  if (!Has(field)) return InvalidArgument(Name(field), Name(field) + " is required");
   const auto& v = j_[field];
   const std::string range =
       " must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi);
-  if (!v.is_number_integer()) return InvalidArgument(field, std::string(field) + range);
+  if (!v.is_number_integer()) return InvalidArgument(Name(field), Name(field) + range);
   int64_t n = v.is_number_unsigned() && v.get<uint64_t>() > INT64_MAX ? hi + 1 : v.get<int64_t>();
-  if (n < lo || n > hi) return InvalidArgument(field, std::string(field) + range);
+  if (n < lo || n > hi) return InvalidArgument(Name(field), Name(field) + range);
   return n;
 }
 
@@ -57,7 +57,7 @@ Result<std::optional<int64_t>> JsonBody::OptInt(const char* field, int64_t lo, i
 Result<std::optional<bool>> JsonBody::OptBool(const char* field) const {
   if (!Has(field)) return std::optional<bool>();
   const auto& v = j_[field];
-  if (!v.is_boolean()) return InvalidArgument(field, std::string(field) + " must be true or false");
+  if (!v.is_boolean()) return InvalidArgument(Name(field), Name(field) + " must be true or false");
   return std::optional<bool>(v.get<bool>());
 }
 
@@ -66,17 +66,37 @@ Result<std::optional<std::vector<std::string>>> JsonBody::OptStringList(const ch
   if (!Has(field)) return std::optional<std::vector<std::string>>();
   const auto& v = j_[field];
   if (!v.is_array())
-    return InvalidArgument(field, std::string(field) + " must be a list of strings");
+    return InvalidArgument(Name(field), Name(field) + " must be a list of strings");
   if (v.size() > max_items)
     return InvalidArgument(
-        field, std::string(field) + " may have at most " + std::to_string(max_items) + " items");
+        Name(field), Name(field) + " may have at most " + std::to_string(max_items) + " items");
   std::vector<std::string> out;
   for (const auto& e : v) {
     if (!e.is_string())
-      return InvalidArgument(field, std::string(field) + " must be a list of strings");
+      return InvalidArgument(Name(field), Name(field) + " must be a list of strings");
     out.push_back(e.get<std::string>());
   }
   return std::optional<std::vector<std::string>>(std::move(out));
+}
+
+std::string JsonBody::Name(const char* field) const { return prefix_ + field; }
+
+Result<std::optional<JsonBody>> JsonBody::OptObject(
+    const char* field, std::initializer_list<const char*> allowed) const {
+  if (!Has(field)) return std::optional<JsonBody>();
+  const auto& v = j_[field];
+  if (!v.is_object()) return InvalidArgument(Name(field), Name(field) + " must be an object");
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    bool known = false;
+    for (const char* a : allowed) known = known || it.key() == a;
+    if (!known) {
+      const std::string key = Name(field) + "." + it.key().substr(0, 64);
+      return InvalidArgument(key, "unknown field '" + key + "'");
+    }
+  }
+  JsonBody inner(v);
+  inner.prefix_ = Name(field) + ".";
+  return std::optional<JsonBody>(std::move(inner));
 }
 
 }  // namespace convene::server

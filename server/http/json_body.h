@@ -30,10 +30,15 @@ class JsonBody {
   Result<std::optional<bool>> OptBool(const char* field) const;
   Result<std::optional<std::vector<std::string>>> OptStringList(const char* field,
                                                                 size_t max_items) const;
+  // A nested object whose keys are all in `allowed`; its errors name "field.key".
+  Result<std::optional<JsonBody>> OptObject(const char* field,
+                                            std::initializer_list<const char*> allowed) const;
 
  private:
   explicit JsonBody(nlohmann::json j) : j_(std::move(j)) {}
+  std::string Name(const char* field) const;  // prefix_ + field
   nlohmann::json j_;
+  std::string prefix_;  // "pattern." inside a nested object
 };
 
 }  // namespace convene::server

@@ -9,6 +9,7 @@
 #include "calendar/store/store.h"
 #include "notify/notices.h"
 #include "server/http/links.h"
+#include "server/ops/replies.h"
 
 namespace convene::server {
 namespace {
@@ -76,6 +77,20 @@ Result<std::vector<notify::Recipient>> Recipients(st::Tx& tx, const NoticeContex
   return out;
 }
 
+// Each member's reply address for `meeting_id` (0: a whole series) when replies are read
+// (--lmtp); none otherwise.
+Result<std::map<Id, std::string>> ReplyAddresses(st::Tx& tx, const NoticeContext& ctx,
+                                                 const std::vector<Member>& members,
+                                                 Id meeting_id) {
+  std::map<Id, std::string> out;
+  if (ctx.reply_domain.empty()) return out;
+  ASSIGN_OR_RETURN(std::string key, LinkKey(tx, ctx.random));
+  for (const Member& m : members)
+    if (m.delivery == Delivery::kInvitations)
+      out[m.id] = ReplyAddress(key, m, meeting_id, ctx.reply_domain);
+  return out;
+}
+
 // The notify/ input of a meeting change, read from the change's own transaction.
 Result<notify::MeetingChange> BuildMeetingChange(st::Tx& tx, const MeetingEvent& change,
                                                  int64_t now, const NoticeContext& ctx) {
@@ -98,7 +113,7 @@ Result<notify::MeetingChange> BuildMeetingChange(st::Tx& tx, const MeetingEvent&
   notify::MeetingChange c;
   ASSIGN_OR_RETURN(c.group, GroupRefOf(tx, g));
   c.meeting_id = after.id;
-  c.series_title = series.title;
+  c.series_title = TitleOf(series, after);
   ASSIGN_OR_RETURN(c.before, Snapshot(tx, before, before_list));
   ASSIGN_OR_RETURN(c.after, Snapshot(tx, after, now_list));
   {
@@ -122,25 +137,28 @@ Result<notify::MeetingChange> BuildMeetingChange(st::Tx& tx, const MeetingEvent&
   // feed's UID, with the member's apology link (ical-conformance M1-M9).
   std::optional<Venue> venue;
   if (auto v = st::GetVenue(tx, after.venue_id); v.ok()) venue = *v;
-  c.render_invitation =
-      [series, g, after, venue, now_list, organiser = c.group.organiser, now, base = ctx.base_url](
-          const notify::Recipient& to, const notify::MeetingSnapshot&, notify::ItipMethod method) {
-        InvitationInput in;
-        in.method = method == notify::ItipMethod::kCancel ? InvitationMethod::kCancel
-                                                          : InvitationMethod::kRequest;
-        in.series = series;
-        in.timezone = g.timezone;
-        in.group_name = g.name;
-        in.meeting = after;
-        in.venue = venue;
-        in.presenters = now_list;
-        in.base_url = base;
-        in.organiser = Person{organiser.name, organiser.email};
-        in.attendee = Person{to.name, to.email};
-        if (!to.apology_url.empty()) in.personal_text = "Send apologies: " + to.apology_url;
-        in.dtstamp = now;
-        return RenderInvitation(in);
-      };
+  ASSIGN_OR_RETURN(auto reply_to, ReplyAddresses(tx, ctx, members, after.id));
+  c.render_invitation = [series, g, after, venue, now_list, organiser = c.group.organiser, now,
+                         base = ctx.base_url, reply_to = std::move(reply_to)](
+                            const notify::Recipient& to, const notify::MeetingSnapshot&,
+                            notify::ItipMethod method) {
+    InvitationInput in;
+    in.method = method == notify::ItipMethod::kCancel ? InvitationMethod::kCancel
+                                                      : InvitationMethod::kRequest;
+    in.series = series;
+    in.timezone = g.timezone;
+    in.group_name = g.name;
+    in.meeting = after;
+    in.venue = venue;
+    in.presenters = now_list;
+    in.base_url = base;
+    in.organiser = Person{organiser.name, organiser.email};
+    in.attendee = Person{to.name, to.email};
+    if (!to.apology_url.empty()) in.personal_text = "Send apologies: " + to.apology_url;
+    if (auto it = reply_to.find(to.member_id); it != reply_to.end()) in.reply_address = it->second;
+    in.dtstamp = now;
+    return RenderInvitation(in);
+  };
   return c;
 }
 
@@ -168,7 +186,7 @@ Status ApologyNotices(st::Tx& tx, const MeetingEvent& change, int64_t now,
   notify::ApologiesChange c;
   ASSIGN_OR_RETURN(c.group, GroupRefOf(tx, g));
   c.meeting_id = m.id;
-  c.series_title = series.title;
+  c.series_title = TitleOf(series, m);
   ASSIGN_OR_RETURN(std::vector<Presenter> presenters, st::ListPresenters(tx, m.id));
   ASSIGN_OR_RETURN(c.meeting, Snapshot(tx, m, presenters));
   for (const Apology& a : apologies) {
@@ -193,7 +211,80 @@ bool TellsMembers(const MeetingEvent& change) {
                      [&](Kind k) { return Has(change, k); });
 }
 
+// The notify/ input of a series change, read from the change's own transaction.
+Result<notify::SeriesChange> BuildSeriesChange(st::Tx& tx, const SeriesEvent& ev, int64_t now,
+                                               const NoticeContext& ctx) {
+  ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, ev.after.group_id));
+  notify::SeriesChange c;
+  ASSIGN_OR_RETURN(c.group, GroupRefOf(tx, g));
+  c.series_id = ev.after.id;
+  c.series_title = ev.before.title;
+  c.summary = ev.summary;
+  for (const SeriesEvent::Touched& t : ev.meetings) {
+    ASSIGN_OR_RETURN(std::vector<Presenter> presenters, st::ListPresenters(tx, t.after.id));
+    notify::SeriesChange::Touched x;
+    x.meeting_id = t.after.id;
+    if (t.before) {
+      ASSIGN_OR_RETURN(notify::MeetingSnapshot b, Snapshot(tx, *t.before, presenters));
+      x.before = b;
+    }
+    ASSIGN_OR_RETURN(x.after, Snapshot(tx, t.after, presenters));
+    c.meetings.push_back(std::move(x));
+  }
+  ASSIGN_OR_RETURN(std::vector<Member> members, st::ListMembers(tx, g.id));
+  ASSIGN_OR_RETURN(c.members, Recipients(tx, ctx, members, 0, false));
+  if (ev.after.is_rule()) {
+    // The whole series as the feed has it, for members on invitations.
+    SeriesInvitationInput in;
+    in.series.series = ev.after;
+    in.series.timezone = g.timezone;
+    in.series.group_name = g.name;
+    ASSIGN_OR_RETURN(in.series.meetings, st::ListSeriesMeetings(tx, ev.after.id));
+    for (const Meeting& m : in.series.meetings) {
+      if (!in.venues.count(m.venue_id)) {
+        ASSIGN_OR_RETURN(Venue v, st::GetVenue(tx, m.venue_id));
+        in.venues[v.id] = v;
+      }
+      ASSIGN_OR_RETURN(auto ps, st::ListPresenters(tx, m.id));
+      if (!ps.empty()) in.presenters[m.id] = std::move(ps);
+    }
+    if (!in.venues.count(ev.after.venue_id)) {
+      ASSIGN_OR_RETURN(Venue v, st::GetVenue(tx, ev.after.venue_id));
+      in.venues[v.id] = v;
+    }
+    in.base_url = ctx.base_url;
+    in.organiser = Person{c.group.organiser.name, c.group.organiser.email};
+    in.dtstamp = now;
+    ASSIGN_OR_RETURN(auto reply_to, ReplyAddresses(tx, ctx, members, 0));
+    c.render_invitation = [in, reply_to = std::move(reply_to)](
+                              const notify::Recipient& to) -> Result<notify::CalendarPart> {
+      SeriesInvitationInput mine = in;
+      mine.attendee = Person{to.name, to.email};
+      if (auto it = reply_to.find(to.member_id); it != reply_to.end())
+        mine.reply_address = it->second;
+      ASSIGN_OR_RETURN(SeriesInvitation inv, RenderSeriesInvitation(mine));
+      return notify::CalendarPart{inv.method, std::move(inv.ical)};
+    };
+  }
+  return c;
+}
+
 }  // namespace
+
+Status QueueSeriesNotices(st::Tx& tx, const SeriesEvent& event, int64_t now,
+                          const NoticeContext& ctx) {
+  ASSIGN_OR_RETURN(notify::SeriesChange c, BuildSeriesChange(tx, event, now, ctx));
+  ASSIGN_OR_RETURN(notify::QueueCounts q, notify::QueueSeriesChange(tx, c, Options(ctx), now));
+  spdlog::debug("series {}: notices queued {} updated {} superseded {} skipped {}", event.after.id,
+                q.queued, q.updated, q.superseded, q.skipped);
+  return Status::Ok();
+}
+
+Result<notify::SeriesChangePlan> PlanSeriesNotices(st::Tx& tx, const SeriesEvent& event,
+                                                   int64_t now, const NoticeContext& ctx) {
+  ASSIGN_OR_RETURN(notify::SeriesChange c, BuildSeriesChange(tx, event, now, ctx));
+  return notify::PlanSeriesChange(tx, c, now);
+}
 
 Result<notify::MeetingChangePlan> PlanChangeNotices(st::Tx& tx, const MeetingEvent& change,
                                                     int64_t now, const NoticeContext& ctx) {

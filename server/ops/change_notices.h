@@ -24,6 +24,10 @@ struct NoticeContext {
   std::string base_url;
   int64_t delay_seconds = 60;  // --notice-delay
   RandomSource random;
+  // Replies from calendars (--lmtp): invitations name reply+<token>@reply_domain as ORGANIZER
+  // and From, with RSVP=TRUE (server/ops/replies.h). Empty: the organiser's own address,
+  // RSVP=FALSE.
+  std::string reply_domain;
 };
 
 // The ChangeHook: notices to members and presenters for meeting changes, to the organiser for
@@ -41,6 +45,15 @@ Status QueueChangeNotices(calendar::store::Tx& tx, const MeetingEvent& change, i
 Result<notify::MeetingChangePlan> PlanChangeNotices(calendar::store::Tx& tx,
                                                     const MeetingEvent& change, int64_t now,
                                                     const NoticeContext& ctx);
+
+// The SeriesHook: ONE notice per member for a whole series change (notify::QueueSeriesChange),
+// with the whole series as one REQUEST (or CANCEL) for members on invitations.
+Status QueueSeriesNotices(calendar::store::Tx& tx, const SeriesEvent& event, int64_t now,
+                          const NoticeContext& ctx);
+// Who QueueSeriesNotices would tell what: the same plan, read inside the change's transaction.
+Result<notify::SeriesChangePlan> PlanSeriesNotices(calendar::store::Tx& tx,
+                                                   const SeriesEvent& event, int64_t now,
+                                                   const NoticeContext& ctx);
 
 // The MemberHook: the welcome with the member's feed and page links.
 Status QueueMemberWelcome(calendar::store::Tx& tx, const calendar::Group& group,

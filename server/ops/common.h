@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "calendar/civil.h"
+#include "calendar/model.h"
 #include "calendar/rules.h"
 #include "calendar/status.h"
 #include "calendar/store/db.h"
@@ -26,6 +27,18 @@ Result<std::vector<calendar::Busy>> BusyAtVenue(calendar::store::Tx& tx, calenda
                                                 std::optional<calendar::CivilDate> from,
                                                 std::optional<calendar::CivilDate> to,
                                                 calendar::Id skip);
+// ---- the warnings of a meeting's date (ops/dates.cc) ----
+struct Warning;
+// 409 venue_clash naming the other meeting.
+Status ClashError(const calendar::Busy& b, const calendar::LocalDateTime& when);
+// The UK bank holiday on `d` for the group, in words ("Easter Monday"), if it is one. Only
+// groups in a UK zone (Europe/London and its links) have bank holidays; their region chooses
+// which (calendar/holidays.h).
+std::optional<std::string> GroupBankHoliday(const calendar::Group& g, const calendar::CivilDate& d);
+// Ambiguous wall time (the clocks go back), bank holiday, and capacity against `members`.
+void DateWarnings(const calendar::Group& g, const calendar::LocalDateTime& start,
+                  const calendar::Venue& venue, int members, std::vector<Warning>* out);
+
 // An optional YYYY-MM-DD (empty: absent).
 Result<std::optional<calendar::CivilDate>> OptDate(const std::string& s, const char* field);
 

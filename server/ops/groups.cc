@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <map>
 
+#include "calendar/holidays.h"
 #include "calendar/store/store.h"
 #include "notify/outbox.h"
 #include "server/ops/common.h"
@@ -11,6 +12,22 @@ namespace convene::server {
 
 using namespace calendar;  // NOLINT: the domain vocabulary
 namespace st = calendar::store;
+
+namespace {
+Result<std::string> CheckRegion(const std::string& region) {
+  if (!ParseHolidayRegion(region))
+    return InvalidArgument("bank_holiday_region",
+                           "bank_holiday_region must be england-and-wales, scotland or "
+                           "northern-ireland");
+  return region;
+}
+Result<int> CheckReminderDays(int64_t days) {
+  if (days < 0 || days > 60)
+    return InvalidArgument("reminder_days",
+                           "reminder_days must be from 0 to 60 (0 or null: no reminders)");
+  return static_cast<int>(days);
+}
+}  // namespace
 
 Result<Group> Operations::CreateGroup(Id organiser, const GroupInput& in) {
   RETURN_IF_ERROR(ValidateSlug(in.slug));
@@ -26,6 +43,15 @@ Result<Group> Operations::CreateGroup(Id organiser, const GroupInput& in) {
     g.quorum = static_cast<int>(*in.quorum);
   }
   g.is_public = in.is_public.value_or(true);
+  if (in.bank_holiday_region) {
+    ASSIGN_OR_RETURN(g.bank_holiday_region, CheckRegion(*in.bank_holiday_region));
+  }
+  if (in.reminder_days) {
+    ASSIGN_OR_RETURN(int days, CheckReminderDays(*in.reminder_days));
+    g.reminder_days = days;
+  } else if (in.no_reminders) {
+    g.reminder_days.reset();
+  }
   g.organiser_id = organiser;
   g.created_at = clock_();
   ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
@@ -165,6 +191,15 @@ Result<Group> Operations::UpdateGroup(Id organiser, const std::string& slug,
     g.quorum.reset();
   }
   if (patch.is_public) g.is_public = *patch.is_public;
+  if (patch.bank_holiday_region) {
+    ASSIGN_OR_RETURN(g.bank_holiday_region, CheckRegion(*patch.bank_holiday_region));
+  }
+  if (patch.reminder_days) {
+    ASSIGN_OR_RETURN(int days, CheckReminderDays(*patch.reminder_days));
+    g.reminder_days = days;
+  } else if (patch.clear_reminder_days) {
+    g.reminder_days.reset();
+  }
   if (patch.timezone && *patch.timezone != g.timezone) {
     if (!IsKnownZone(*patch.timezone))
       return InvalidArgument("timezone",

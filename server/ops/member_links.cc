@@ -35,8 +35,20 @@ Result<bool> Operations::Open(const MeetingView& v) const {
 Result<Member> Operations::PageMember(st::Tx& tx, const std::string& page_token) {
   if (page_token.size() != 43) return InvalidLink();
   ASSIGN_OR_RETURN(auto row, st::FindToken(tx, HashSecret(page_token), "page", clock_()));
-  if (!row) return InvalidLink();
-  auto m = st::GetMember(tx, row->member_id);
+  Id member_id = 0;
+  if (row) {
+    member_id = row->member_id;
+  } else if (auto claimed = DecodeUnsubscribeToken(page_token)) {
+    // A page link derived for a notice (PageLinkToken): valid for the member's links_version.
+    auto m = st::GetMember(tx, *claimed);
+    if (!m.ok()) return InvalidLink();
+    ASSIGN_OR_RETURN(int64_t epoch, st::TokenEpoch(tx, m->id, "page"));
+    if (!PageLinkTokenValid(link_key_, page_token, *m, epoch)) return InvalidLink();
+    member_id = m->id;
+  } else {
+    return InvalidLink();
+  }
+  auto m = st::GetMember(tx, member_id);
   if (!m.ok()) return m.status().code() == Code::kNotFound ? InvalidLink() : m.status();
   if (m->left_at) return InvalidLink();  // removed (their tokens were revoked too)
   return m;

@@ -43,7 +43,8 @@ std::string ContentETag(const char* prefix, Id id, std::initializer_list<std::st
 std::string Operations::GroupETag(const Group& g) {
   return ContentETag("group", g.id,
                      {g.name, g.timezone, g.quorum ? std::to_string(*g.quorum) : "",
-                      g.is_public ? "public" : "private"});
+                      g.is_public ? "public" : "private", g.bank_holiday_region,
+                      g.reminder_days ? std::to_string(*g.reminder_days) : "none"});
 }
 
 std::string Operations::MemberETag(const Member& m) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "calendar/model.h"
+#include "calendar/pattern.h"
 #include "calendar/recurrence.h"
 #include "calendar/rules.h"
 #include "calendar/status.h"
@@ -46,6 +47,10 @@ struct GroupInput {
   std::string slug, name, timezone;
   std::optional<int64_t> quorum;
   std::optional<bool> is_public;
+  std::optional<std::string>
+      bank_holiday_region;               // england-and-wales | scotland | northern-ireland
+  std::optional<int64_t> reminder_days;  // 0..60 (default 7)
+  bool no_reminders = false;             // reminder_days: null
 };
 // A change to a group's settings: only the fields present change. The time zone can change
 // only while the group has no meetings (their stored wall times would mean other instants).
@@ -54,6 +59,9 @@ struct GroupPatch {
   std::optional<int64_t> quorum;
   bool clear_quorum = false;
   std::optional<bool> is_public;
+  std::optional<std::string> bank_holiday_region;
+  std::optional<int64_t> reminder_days;
+  bool clear_reminder_days = false;  // reminder_days: null (no reminders)
 };
 struct MemberInput {
   std::string name, email;
@@ -64,15 +72,33 @@ struct MemberInput {
 struct MemberPatch {
   std::optional<std::string> name, email, organisation, role, delivery;
 };
+// A new series: exactly one of `rrule`, `pattern` (the rule in words) and `dates`.
 struct SeriesInput {
   std::string title;
   int64_t venue_id = 0;
   std::string start_time;  // HH:MM
   int64_t duration_minutes = 0;
   std::optional<std::string> rrule;
+  std::optional<calendar::Pattern> pattern;
   std::optional<std::vector<std::string>> dates;
   std::optional<std::string> first_date;
   std::optional<std::string> agenda;
+  // "bank_holidays" and/or "clashes": those dates are left out (and listed in `skipped`).
+  std::vector<std::string> avoid;
+  bool force = false;
+};
+// "This and following" (PATCH /series/{id}): the fields present change every scheduled meeting
+// from `from` on; `until`/`count` make a rule series end elsewhere. `end_series` (DELETE) cancels
+// every meeting still to come.
+struct SeriesPatch {
+  std::optional<std::string> from;  // YYYY-MM-DD
+  std::optional<int64_t> venue_id;
+  std::optional<std::string> start_time;  // HH:MM
+  std::optional<int64_t> duration_minutes;
+  std::optional<std::string> title, agenda;
+  std::optional<std::string> until;  // YYYY-MM-DD
+  std::optional<int64_t> count;
+  bool end_series = false;
   bool force = false;
 };
 struct MeetingPatch {
@@ -97,10 +123,55 @@ struct MeetingView {
   std::vector<calendar::Presenter> presenters;
   int apologies = 0;
 };
+// A date of a new series left out by `avoid`.
+struct SkippedDate {
+  calendar::CivilDate date;
+  std::string reason;  // bank_holiday | venue_clash
+  std::string message;
+};
 struct SeriesCreated {
   calendar::Series series;
   std::vector<MeetingView> meetings;
   std::vector<Warning> warnings;
+  std::vector<SkippedDate> skipped;
+};
+// What POST /series would make, stored nowhere: the meetings with their own warnings.
+struct PlannedMeeting {
+  calendar::LocalDateTime start;
+  int duration_minutes = 0;
+  std::vector<Warning> warnings;
+};
+struct SeriesPreview {
+  calendar::Series series;  // as it would be stored (id 0); rrule empty for a list of dates
+  std::string words;        // the rule in words ("Every other month on the 3rd Monday, 6 times")
+  calendar::Venue venue;
+  std::vector<PlannedMeeting> meetings;
+  std::vector<SkippedDate> skipped;
+  std::optional<Status> blocked;  // a venue clash: the create answers 409 unless "force"
+};
+// A series as the organiser's lists show it.
+struct SeriesSummary {
+  calendar::Series series;
+  std::string words;  // the rule in words, or "Listed dates"
+  calendar::Venue venue;
+  int meetings = 0;                                          // scheduled meetings
+  int upcoming = 0;                                          // scheduled meetings not yet started
+  std::optional<calendar::LocalDateTime> first, last, next;  // of the scheduled meetings
+};
+// A meeting a series change left as it was, and why.
+struct KeptMeeting {
+  Id meeting_id = 0;
+  calendar::LocalDateTime start;
+  std::string field;   // venue_id | start_time | duration_minutes
+  std::string reason;  // in words
+};
+struct SeriesEditResult {
+  SeriesSummary series;  // after the change
+  std::vector<Id> changed, cancelled, added;
+  std::vector<KeptMeeting> kept;
+  std::vector<Warning> warnings;
+  std::vector<std::string> summary;  // what changed, in words, one sentence each
+  bool any = false;                  // false: the patch asked for what already was
 };
 struct MeetingEditResult {
   MeetingView view;
@@ -143,6 +214,20 @@ struct MeetingEvent {
   std::optional<calendar::Presenter> presenter;  // for presenter changes
   Id member_id = 0;                              // for apologies
 };
+// What a change to a series ("this and following", extend, shorten, end) did, for the notices:
+// the series before and after and every meeting it touched (changed, added, cancelled).
+struct SeriesEvent {
+  calendar::Series before, after;
+  calendar::CivilDate from;
+  struct Touched {
+    std::optional<calendar::Meeting> before;  // unset: added by the change
+    calendar::Meeting after;
+  };
+  std::vector<Touched> meetings;
+  std::vector<std::string> summary;  // SeriesEditResult::summary
+};
+// Called inside the write transaction (so queued notices commit with the change).
+using SeriesHook = std::function<Status(calendar::store::Tx&, const SeriesEvent&, int64_t now)>;
 // Called inside the write transaction (so queued notices commit with the change).
 using ChangeHook = std::function<Status(calendar::store::Tx&, const MeetingEvent&, int64_t now)>;
 // Called inside AddMember's transaction with the member and its tokens (the welcome notice).
@@ -236,6 +321,7 @@ class Operations {
 
   void set_change_hook(ChangeHook hook) { change_hook_ = std::move(hook); }
   void set_member_hook(MemberHook hook) { member_hook_ = std::move(hook); }
+  void set_series_hook(SeriesHook hook) { series_hook_ = std::move(hook); }
   void set_reset_hook(ResetHook hook) { reset_hook_ = std::move(hook); }
   // Called after every committed write, in order of adding (wakes the mail worker, tells the
   // feed cache that data moved). Add before serving; not thread-safe against Commit.
@@ -352,8 +438,29 @@ class Operations {
   Result<calendar::Member> UpdateMember(Id organiser, const std::string& slug, Id member_id,
                                         const std::string& if_match, const MemberPatch& patch);
 
-  // ---- series and meetings ----
+  // ---- series (ops/series.cc) ----
   Result<SeriesCreated> CreateSeries(Id organiser, const std::string& slug, const SeriesInput& in);
+  // Exactly the meetings CreateSeries would make from `in`, with their warnings and the dates
+  // `avoid` left out; a venue clash is reported in `blocked`, not as an error.
+  Result<SeriesPreview> PreviewSeries(Id organiser, const std::string& slug, const SeriesInput& in);
+  Result<std::vector<SeriesSummary>> ListSeries(Id organiser, const std::string& slug);
+  Result<SeriesSummary> GetSeries(Id organiser, Id series_id);
+  // "This and following", extend, shorten (PATCH), or end (patch.end_series: DELETE): one
+  // transaction, one notice per member for the whole change.
+  Result<SeriesEditResult> ChangeSeries(Id organiser, Id series_id, const std::string& if_match,
+                                        const SeriesPatch& patch);
+  // What ChangeSeries would do and who would be told what, without writing anything.
+  struct SeriesChangePreview {
+    SeriesSummary before;
+    SeriesEditResult result;
+    std::string etag;  // of `before`: the confirm form sends it as If-Match
+    std::optional<Status> blocked;
+    std::vector<PreviewRecipient> told, not_told;
+  };
+  Result<SeriesChangePreview> PreviewSeriesChange(Id organiser, Id series_id, SeriesPatch patch);
+  static std::string SeriesETag(const calendar::Series& s);
+
+  // ---- meetings ----
   // The date warnings (bank holiday, capacity, ambiguous time) of the series' scheduled meetings
   // as they stand: what the series page shows after creating it.
   Result<std::vector<Warning>> SeriesWarnings(Id organiser, Id series_id);
@@ -420,6 +527,13 @@ class Operations {
   Result<std::optional<calendar::Busy>> Clash(calendar::store::Tx& tx, const calendar::Group& g,
                                               Id venue_id, const calendar::LocalDateTime& start,
                                               int duration, Id self);
+  Result<calendar::Series> OwnedSeries(calendar::store::Tx& tx, Id organiser, Id series_id);
+  Result<SeriesPreview> PlanSeries(calendar::store::Tx& tx, Id organiser, const std::string& slug,
+                                   const SeriesInput& in, int64_t now);
+  Result<SeriesSummary> Summarize(calendar::store::Tx& tx, const calendar::Series& s, int64_t now);
+  Result<SeriesEditResult> ApplySeriesChange(calendar::store::Tx& tx, Id organiser, Id series_id,
+                                             const std::string& if_match, const SeriesPatch& patch,
+                                             int64_t now, SeriesEvent* event);
   // Validates the patch and writes it inside `tx` (no commit, no notices): the view after it and,
   // when something changed, what changed in *change. ChangeMeeting commits it; PreviewChange
   // rolls it back.
@@ -444,6 +558,7 @@ class Operations {
   RandomSource random_;
   std::string base_url_;
   ChangeHook change_hook_;
+  SeriesHook series_hook_;
   MemberHook member_hook_;
   ResetHook reset_hook_;
   std::vector<std::function<void()>> after_commit_;

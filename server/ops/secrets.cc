@@ -80,10 +80,9 @@ calendar::Id GetId(const unsigned char* in) {
 }  // namespace
 
 namespace {
-// ids (6 + 6 bytes) + the first 20 bytes of HMAC-SHA-256(link key, msg), base64url.
-std::string LinkToken(const std::string& link_key, calendar::Id meeting_id, calendar::Id member_id,
-                      const std::string& msg) {
-  unsigned char raw[32];
+// ids (6 + 6 bytes) + the first 20 bytes of HMAC-SHA-256(link key, msg).
+void LinkBytes(unsigned char (&raw)[32], const std::string& link_key, calendar::Id meeting_id,
+               calendar::Id member_id, const std::string& msg) {
   PutId(raw, meeting_id);
   PutId(raw + 6, member_id);
   unsigned char mac[crypto_auth_hmacsha256_BYTES];
@@ -94,6 +93,13 @@ std::string LinkToken(const std::string& link_key, calendar::Id meeting_id, cale
                                 msg.size());
   crypto_auth_hmacsha256_final(&st, mac);
   std::copy(mac, mac + 20, raw + 12);
+}
+
+// LinkBytes, base64url.
+std::string LinkToken(const std::string& link_key, calendar::Id meeting_id, calendar::Id member_id,
+                      const std::string& msg) {
+  unsigned char raw[32];
+  LinkBytes(raw, link_key, meeting_id, member_id, msg);
   char out[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
   sodium_bin2base64(out, sizeof out, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   return out;
@@ -127,6 +133,20 @@ bool UnsubscribeTokenValid(const std::string& link_key, const std::string& token
   return SecretsEqual(token, UnsubscribeToken(link_key, member.id, member.links_version));
 }
 
+std::string PageLinkToken(const std::string& link_key, calendar::Id member_id,
+                          int64_t links_version, int64_t epoch) {
+  return LinkToken(link_key, 0, member_id,
+                   "page|" + std::to_string(member_id) + "|" + std::to_string(links_version) + "|" +
+                       std::to_string(epoch));
+}
+
+bool PageLinkTokenValid(const std::string& link_key, const std::string& token,
+                        const calendar::Member& member, int64_t epoch) {
+  auto id = DecodeUnsubscribeToken(token);  // the same layout: meeting 0, the member
+  if (!id || *id != member.id) return false;
+  return SecretsEqual(token, PageLinkToken(link_key, member.id, member.links_version, epoch));
+}
+
 std::optional<ApologyRef> DecodeApologyToken(const std::string& token) {
   if (token.size() != 43) return std::nullopt;
   unsigned char raw[32];
@@ -143,6 +163,88 @@ bool ApologyTokenValid(const std::string& link_key, const std::string& token,
   auto ref = DecodeApologyToken(token);
   if (!ref || ref->member_id != member.id || ref->meeting_id != meeting_id) return false;
   return SecretsEqual(token, ApologyToken(link_key, meeting_id, member.id, member.links_version));
+}
+
+namespace {
+constexpr char kBase32[] = "abcdefghijklmnopqrstuvwxyz234567";
+constexpr size_t kReplyTokenChars = 52;  // 32 bytes in base32, no padding
+
+std::string Base32(const unsigned char* raw, size_t n) {
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (size_t i = 0; i < n; ++i) {
+    acc = (acc << 8) | raw[i];
+    bits += 8;
+    while (bits >= 5) {
+      out += kBase32[(acc >> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += kBase32[(acc << (5 - bits)) & 31];
+  return out;
+}
+
+// Decodes exactly `n` bytes from lower- or upper-case base32; false on any other character or
+// length, or non-zero padding bits (so each token has one spelling, up to case).
+bool FromBase32(std::string_view text, unsigned char* raw, size_t n) {
+  if (text.size() != (n * 8 + 4) / 5) return false;
+  uint32_t acc = 0;
+  int bits = 0;
+  size_t out = 0;
+  for (char c : text) {
+    int v;
+    if (c >= 'a' && c <= 'z')
+      v = c - 'a';
+    else if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= '2' && c <= '7')
+      v = c - '2' + 26;
+    else
+      return false;
+    acc = (acc << 5) | static_cast<uint32_t>(v);
+    bits += 5;
+    if (bits >= 8) {
+      if (out == n) return false;
+      raw[out++] = static_cast<unsigned char>((acc >> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return out == n && (acc & ((1u << bits) - 1)) == 0;
+}
+
+std::string LowerToken(std::string_view token) {
+  std::string s(token);
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+}  // namespace
+
+std::string ReplyToken(const std::string& link_key, calendar::Id meeting_id, calendar::Id member_id,
+                       int64_t links_version) {
+  unsigned char raw[32];
+  LinkBytes(raw, link_key, meeting_id, member_id,
+            "reply|" + std::to_string(meeting_id) + "|" + std::to_string(member_id) + "|" +
+                std::to_string(links_version));
+  return Base32(raw, sizeof raw);
+}
+
+std::optional<ReplyRef> DecodeReplyToken(std::string_view token) {
+  if (token.size() != kReplyTokenChars) return std::nullopt;
+  unsigned char raw[32];
+  if (!FromBase32(token, raw, sizeof raw)) return std::nullopt;
+  const calendar::Id member = GetId(raw + 6);
+  if (member == 0) return std::nullopt;
+  return ReplyRef{GetId(raw), member};
+}
+
+bool ReplyTokenValid(const std::string& link_key, std::string_view token,
+                     const calendar::Member& member, calendar::Id meeting_id) {
+  auto ref = DecodeReplyToken(token);
+  if (!ref || ref->member_id != member.id || ref->meeting_id != meeting_id) return false;
+  return SecretsEqual(LowerToken(token),
+                      ReplyToken(link_key, meeting_id, member.id, member.links_version));
 }
 
 Status ValidatePassword(const std::string& password) {

@@ -68,6 +68,33 @@ std::optional<calendar::Id> DecodeUnsubscribeToken(const std::string& token);
 bool UnsubscribeTokenValid(const std::string& link_key, const std::string& token,
                            const calendar::Member& member);
 
+// A member's page link in notices (reminders): /m/{token}. Same layout as an unsubscribe token,
+// the MAC over "page|member|links_version|epoch", so the link is derived, never stored. `epoch`
+// is store::TokenEpoch(member, "page"): a new or revoked page link from the organiser ends every
+// derived one, without touching the member's apology and unsubscribe links.
+std::string PageLinkToken(const std::string& link_key, calendar::Id member_id,
+                          int64_t links_version, int64_t epoch);
+bool PageLinkTokenValid(const std::string& link_key, const std::string& token,
+                        const calendar::Member& member, int64_t epoch);
+
+// Reply addresses of invitations (iMIP REPLY, docs/api.md "Replies from calendars"):
+// reply+<token>@<reply domain>. The token is 52 characters of lower-case base32 (RFC 4648
+// alphabet, no padding) of the same 32-byte layout as an apology token (meeting id, member id,
+// 20 bytes of HMAC-SHA-256 with the link key), the MAC covering "reply|meeting|member|
+// links_version". Lower case because mail systems may fold the case of a local part; decoding
+// folds it back. Meeting id 0: a whole-series invitation (the reply's RECURRENCE-ID decides the
+// meeting). Bumping links_version revokes them with the member's other links.
+struct ReplyRef {
+  calendar::Id meeting_id = 0;  // 0: a whole series
+  calendar::Id member_id = 0;
+};
+std::string ReplyToken(const std::string& link_key, calendar::Id meeting_id, calendar::Id member_id,
+                       int64_t links_version);
+// The ids the token claims (check them with ReplyTokenValid), or nullopt when it is not one.
+std::optional<ReplyRef> DecodeReplyToken(std::string_view token);
+bool ReplyTokenValid(const std::string& link_key, std::string_view token,
+                     const calendar::Member& member, calendar::Id meeting_id);
+
 // Argon2id. Passwords must be 12..128 characters (ASVS 2.1: no composition rules).
 Status ValidatePassword(const std::string& password);
 Result<std::string> HashPassword(const std::string& password);

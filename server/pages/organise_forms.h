@@ -1,6 +1,7 @@
 // Helpers the organiser's page handlers share (organise_pages.cc, organise_members.cc,
 // organise_meetings.cc): the handler of a page about one object, reading form fields, and the
-// words pages use for errors and counts.
+// words pages use for errors and counts; the group page, which the series pages
+// (organise_series.cc) show again with the new-series form as it was filled in.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -42,5 +43,38 @@ std::optional<std::string> NonEmpty(const Form& f, const char* key);
 
 // "1 person", "3 people".
 std::string People(size_t n);
+
+// The recipients of a change preview grouped by what they get, in the order first seen:
+// [{how, count, people: [{name, email, last}]}] (organise_meetings.cc).
+nlohmann::json RecipientGroups(const std::vector<PreviewRecipient>& list);
+
+// An error of a use case in the words of the page: field names and rule keywords become what
+// the organiser sees on the form ("pattern.count" -> "the number of meetings"), first letter up.
+std::string PlainWords(const std::string& message);
+
+// The view model of the new-series form on the group page (organise_series.cc): the values of
+// `filled` (the form as sent: after "Change" on the preview, or an error) or, when null, the
+// defaults (the series starts `today`); `error` puts its message next to the field it names
+// (or above the form).
+nlohmann::json SeriesFormModel(const Form* filled, const calendar::Group& g,
+                               const std::vector<calendar::Venue>& venues,
+                               const calendar::CivilDate& today, const Status* error);
+
+// The series of a group as its page lists them, each with the forms of its changes ("change from
+// a meeting on", "extend or shorten", "end"); `upcoming` are the group's meetings from today on
+// (UpcomingMeetings), whose dates the "from" choices offer (organise_series.cc).
+nlohmann::json SeriesListModel(const std::vector<SeriesSummary>& series,
+                               const std::vector<MeetingView>& upcoming);
+
+// What the group page says after a series change was confirmed (its query: series, done and the
+// counts), or none (organise_series.cc). Only numbers travel in the query: the words are made
+// here, so a link cannot put text of its own on the page.
+std::optional<std::string> SeriesDoneNotice(App& app, const Viewer& viewer, const Form& query);
+
+// Sends the organiser's page of group `slug` (organise_pages.cc) with `status`. `query` holds
+// its GET options (all, created, saved, new, series, done); `series_form`, when not null, is the
+// new-series form's model (SeriesFormModel), else the form shows its defaults.
+Status SendGroupPage(App& app, const Viewer& viewer, const std::string& slug, const Form& query,
+                     int status, const nlohmann::json* series_form, httplib::Response& res);
 
 }  // namespace convene::server::pages

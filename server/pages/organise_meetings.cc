@@ -76,8 +76,9 @@ std::string Md(const std::string& s) {
   return out;
 }
 
-// Recipients grouped by what they get, in the order first seen.
-json ByHow(const std::vector<PreviewRecipient>& list) {
+}  // namespace
+
+json RecipientGroups(const std::vector<PreviewRecipient>& list) {
   json groups = json::array();
   for (const PreviewRecipient& r : list) {
     auto it = std::find_if(groups.begin(), groups.end(),
@@ -96,8 +97,6 @@ json ByHow(const std::vector<PreviewRecipient>& list) {
   }
   return groups;
 }
-
-}  // namespace
 
 void OrganiseMeeting(App& app, const Viewer& viewer, const httplib::Request& req,
                      httplib::Response& res) {
@@ -143,7 +142,7 @@ void PreviewChange(App& app, const Viewer& viewer, const httplib::Request& req,
       if (f.Has(name)) fields.push_back({{"name", name}, {"value", f.Get(name)}});
     json warnings = json::array();
     for (const Warning& w : p.warnings) warnings.push_back({{"message", w.message}});
-    const json told = ByHow(p.told), not_told = ByHow(p.not_told);
+    const json told = RecipientGroups(p.told), not_told = RecipientGroups(p.not_told);
     json data = {{"before", MeetingModel(p.before)},
                  {"changed", p.changed},
                  {"changes", changes},

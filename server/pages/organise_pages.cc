@@ -1,6 +1,7 @@
 // The organiser's pages: dashboard and account, the notice outbox, venues, a group's meetings
 // and settings. Members: organise_members.cc; one meeting, the register and the minutes:
-// organise_meetings.cc. routes.cc has already checked the session and (for POST) the form token.
+// organise_meetings.cc; series (the new-series form, its preview, a series' changes):
+// organise_series.cc. routes.cc has already checked the session and (for POST) the form token.
 #include <algorithm>
 #include <map>
 
@@ -70,41 +71,6 @@ Result<VenueInput> VenueFromForm(const Form& f) {
   return in;
 }
 
-// The dates of a series form: one per line (or separated by commas, spaces or tabs).
-std::vector<std::string> DateList(const std::string& text) {
-  std::vector<std::string> dates;
-  std::string cur;
-  for (char c : text + "\n") {
-    if (c == '\n' || c == '\r' || c == ',' || c == ' ' || c == '\t') {
-      if (!cur.empty()) dates.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  return dates;
-}
-
-// The new series form: its meetings' dates are a list, or a rule.
-Result<SeriesInput> SeriesFromForm(const Form& f) {
-  SeriesInput in;
-  in.title = f.Get("title");
-  in.start_time = f.Get("start_time");
-  ASSIGN_OR_RETURN(in.venue_id, ParseId(f.Get("venue_id"), "venue_id"));
-  ASSIGN_OR_RETURN(in.duration_minutes, ParseId(f.Get("duration_minutes"), "duration_minutes"));
-  if (std::vector<std::string> dates = DateList(f.Get("dates")); !dates.empty()) {
-    in.dates = dates;
-  } else if (!f.Get("rrule").empty()) {
-    in.rrule = f.Get("rrule");
-    in.first_date = NonEmpty(f, "first_date");
-  } else {
-    return InvalidArgument("dates", "give the dates, or a rule");
-  }
-  in.force = f.Get("force") == "1";
-  in.agenda = NonEmpty(f, "agenda");
-  return in;
-}
-
 // HandlePage for the forms on a group's page: `body(slug, form)`. Every error page goes back to
 // the group's page.
 template <typename F>
@@ -123,6 +89,7 @@ Result<GroupPatch> GroupPatchFromForm(const Form& f) {
   ASSIGN_OR_RETURN(patch.quorum, OptNumber(f.Get("quorum"), "quorum"));
   patch.clear_quorum = !patch.quorum;
   patch.is_public = f.Get("public") == "1";
+  patch.bank_holiday_region = NonEmpty(f, "bank_holiday_region");
   return patch;
 }
 
@@ -289,54 +256,72 @@ void CreateVenue(App& app, const Viewer& viewer, const httplib::Request& req,
   });
 }
 
+Status SendGroupPage(App& app, const Viewer& viewer, const std::string& slug, const Form& query,
+                     int status, const json* series_form, httplib::Response& res) {
+  const Id org = viewer.organiser.id;
+  ASSIGN_OR_RETURN(calendar::Group g, app.ops().GetGroup(org, slug));
+  const bool all = query.Get("all") == "1";
+  ASSIGN_OR_RETURN(auto upcoming, app.ops().UpcomingMeetings(org, slug));
+  std::vector<MeetingView> every;
+  if (all) {
+    ASSIGN_OR_RETURN(every, app.ops().ListMeetings(org, slug, "", ""));
+  }
+  ASSIGN_OR_RETURN(auto members, app.ops().ListMembers(org, slug));
+  ASSIGN_OR_RETURN(auto venues, app.ops().ListVenues(org));
+  ASSIGN_OR_RETURN(auto series, app.ops().ListSeries(org, slug));
+  json vlist = json::array();
+  for (const calendar::Venue& v : venues) vlist.push_back({{"id", v.id}, {"name", v.name}});
+  json regions = json::array();
+  for (const auto& [value, label] :
+       {std::pair{"england-and-wales", "England and Wales"}, std::pair{"scotland", "Scotland"},
+        std::pair{"northern-ireland", "Northern Ireland"}})
+    regions.push_back(
+        {{"value", value}, {"label", label}, {"selected", g.bank_holiday_region == value}});
+  json group = {{"slug", g.slug},
+                {"name", g.name},
+                {"public", g.is_public},
+                {"timezone", g.timezone},
+                {"quorum", g.quorum ? std::to_string(*g.quorum) : ""},
+                {"regions", regions},
+                {"etag", Operations::GroupETag(g)}};
+  auto today = calendar::FromUnix(g.timezone, app.ops().Now());
+  const calendar::CivilDate first =
+      today.ok() ? today->date : calendar::CivilFromDays(app.ops().Now() / 86400);
+  json data = {
+      {"group", group},
+      {"meetings", MeetingModels(all ? every : upcoming)},
+      {"all", all},
+      {"members", members.size()},
+      {"venues", vlist},
+      {"series", SeriesListModel(series, upcoming)},
+      {"sf", series_form ? *series_form : SeriesFormModel(nullptr, g, venues, first, nullptr)},
+      {"csrf", viewer.csrf}};
+  if (const std::string created = query.Get("created"); !created.empty()) {
+    data["done"] = "Meetings created.";
+    auto id = ParseId(created, "created");
+    if (id.ok()) {
+      if (auto s = app.ops().GetSeries(org, *id); s.ok())
+        data["done"] = "Meetings created. " + s->words + ", at " + s->venue.name + ".";
+    }
+    auto warnings =
+        id.ok() ? app.ops().SeriesWarnings(org, *id) : Result<std::vector<Warning>>(id.status());
+    json list = json::array();
+    if (warnings.ok())
+      for (const Warning& w : *warnings) list.push_back({{"message", w.message}});
+    data["warnings"] = list;
+  }
+  if (auto done = SeriesDoneNotice(app, viewer, query)) data["done"] = *done;
+  if (query.Get("saved") != "") data["done"] = "Group settings saved.";
+  if (query.Get("new") != "")
+    data["done"] = "Group created. Next: add its members, then its meetings below.";
+  SendPage(res, status, "organise_group.mustache", g.name, data, Privacy::kPrivate, &viewer);
+  return Status::Ok();
+}
+
 void OrganiseGroup(App& app, const Viewer& viewer, const httplib::Request& req,
                    httplib::Response& res) {
   HandlePage(res, [&](std::string&) -> Status {
-    const Id org = viewer.organiser.id;
-    const std::string slug = req.matches[1];
-    ASSIGN_OR_RETURN(calendar::Group g, app.ops().GetGroup(org, slug));
-    const Form form(req);
-    const bool all = form.Get("all") == "1";
-    ASSIGN_OR_RETURN(auto meetings, all ? app.ops().ListMeetings(org, slug, "", "")
-                                        : app.ops().UpcomingMeetings(org, slug));
-    ASSIGN_OR_RETURN(auto members, app.ops().ListMembers(org, slug));
-    ASSIGN_OR_RETURN(auto venues, app.ops().ListVenues(org));
-    json vlist = json::array();
-    for (const calendar::Venue& v : venues) vlist.push_back({{"id", v.id}, {"name", v.name}});
-    json group = {{"slug", g.slug},
-                  {"name", g.name},
-                  {"public", g.is_public},
-                  {"timezone", g.timezone},
-                  {"quorum", g.quorum ? std::to_string(*g.quorum) : ""},
-                  {"etag", Operations::GroupETag(g)}};
-    json data = {{"group", group},  {"meetings", MeetingModels(meetings)},
-                 {"all", all},      {"members", members.size()},
-                 {"venues", vlist}, {"csrf", viewer.csrf}};
-    if (const std::string created = form.Get("created"); !created.empty()) {
-      data["done"] = "Meetings created.";
-      auto series = ParseId(created, "created");
-      auto warnings = series.ok() ? app.ops().SeriesWarnings(org, *series)
-                                  : Result<std::vector<Warning>>(series.status());
-      json list = json::array();
-      if (warnings.ok())
-        for (const Warning& w : *warnings) list.push_back({{"message", w.message}});
-      data["warnings"] = list;
-    }
-    if (form.Get("saved") != "") data["done"] = "Group settings saved.";
-    if (form.Get("new") != "")
-      data["done"] = "Group created. Next: add its members, then its meetings below.";
-    SendPage(res, 200, "organise_group.mustache", g.name, data, Privacy::kPrivate, &viewer);
-    return Status::Ok();
-  });
-}
-
-void CreateSeries(App& app, const Viewer& viewer, const httplib::Request& req,
-                  httplib::Response& res) {
-  HandleGroupForm(req, res, [&](const std::string& slug, const Form& f) -> Status {
-    ASSIGN_OR_RETURN(SeriesInput in, SeriesFromForm(f));
-    ASSIGN_OR_RETURN(auto created, app.ops().CreateSeries(viewer.organiser.id, slug, in));
-    SeeOther(res, GroupPath(slug) + "?created=" + std::to_string(created.series.id));
-    return Status::Ok();
+    return SendGroupPage(app, viewer, req.matches[1], Form(req), 200, nullptr, res);
   });
 }
 

@@ -63,12 +63,26 @@ void CreateVenue(App&, const Viewer&, const httplib::Request&, httplib::Response
 void EditVenue(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void OrganiseGroup(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void SaveGroupSettings(App&, const Viewer&, const httplib::Request&, httplib::Response&);
-void CreateSeries(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void Members(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void EditMember(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void AddMember(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void MemberLink(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void RemoveMember(App&, const Viewer&, const httplib::Request&, httplib::Response&);
+// ---- series (organise_series.cc) ----
+// POST /organise/groups/{slug}/series/preview: the meetings the new-series form would make, or
+// (edit=1, "Change") the group page with the form as it was filled in. Errors of the form show
+// beside its fields, with the values kept.
+void PreviewNewSeries(App&, const Viewer&, const httplib::Request&, httplib::Response&);
+// POST /organise/groups/{slug}/series: makes exactly the meetings the preview showed.
+void CreateSeries(App&, const Viewer&, const httplib::Request&, httplib::Response&);
+// POST /organise/series/{id}/preview (action change|extend|end): what the change does and who is
+// told what; its confirm form posts /change (or /end) with the ETag as if-match.
+void PreviewSeriesChange(App&, const Viewer&, const httplib::Request&, httplib::Response&);
+void ConfirmSeriesChange(App&, const Viewer&, const httplib::Request&, httplib::Response&);
+// POST /organise/series/{id}/end: cancels the meetings still to come.
+void EndSeries(App&, const Viewer&, const httplib::Request&, httplib::Response&);
+
+// ---- one meeting (organise_meetings.cc) ----
 void OrganiseMeeting(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void PreviewChange(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void ConfirmChange(App&, const Viewer&, const httplib::Request&, httplib::Response&);

@@ -3,9 +3,12 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <iterator>
 #include <kainjow/mustache.hpp>
 #include <utility>
 
+#include "calendar/holidays.h"
 #include "calendar/words.h"
 #include "server/http/responses.h"
 #include "server/pages/templates/templates.h"
@@ -259,6 +262,17 @@ json VenueModel(const calendar::Venue& v) {
   return j;
 }
 
+std::optional<std::string> BankHolidayOf(const calendar::Group& g, const calendar::CivilDate& d) {
+  // The same rule as the use cases' date warnings (server/ops/dates.cc): only groups on UK time
+  // have UK bank holidays, England and Wales' unless the group says otherwise.
+  static constexpr const char* kUkZones[] = {"Europe/London", "Europe/Belfast", "GB", "GB-Eire"};
+  if (std::find(std::begin(kUkZones), std::end(kUkZones), g.timezone) == std::end(kUkZones))
+    return std::nullopt;
+  return calendar::BankHoliday(calendar::ParseHolidayRegion(g.bank_holiday_region)
+                                   .value_or(calendar::HolidayRegion::kEnglandAndWales),
+                               d);
+}
+
 json MeetingModels(const std::vector<MeetingView>& views) {
   json list = json::array();
   for (const MeetingView& v : views) list.push_back(MeetingModel(v));
@@ -275,7 +289,7 @@ json MeetingModel(const MeetingView& v) {
     presenters.push_back(pj);
   }
   json j = {{"id", m.id},
-            {"title", v.series.title},
+            {"title", calendar::TitleOf(v.series, v.meeting)},
             {"date", calendar::LongDate(m.start.date)},
             {"times", calendar::TimeRange(m.start, m.duration_minutes)},
             {"iso", calendar::FormatLocal(m.start)},
@@ -288,7 +302,9 @@ json MeetingModel(const MeetingView& v) {
             {"public", v.group.is_public},
             {"apologies", v.apologies}};
   if (!m.notes.empty()) j["notes"] = m.notes;
-  if (!v.series.agenda.empty()) j["agenda"] = v.series.agenda;
+  if (auto holiday = BankHolidayOf(v.group, m.start.date)) j["bank_holiday"] = *holiday;
+  if (const std::string& agenda = calendar::AgendaOf(v.series, v.meeting); !agenda.empty())
+    j["agenda"] = agenda;
   return j;
 }
 

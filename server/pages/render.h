@@ -13,6 +13,7 @@
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "calendar/model.h"
@@ -86,11 +87,16 @@ class Form {
   httplib::Params params_;
 };
 
+// The UK bank holiday on `d` for group `g` ("Easter Monday"), if it is one: groups on UK time
+// only, in the group's bank_holiday_region (England and Wales when unset).
+std::optional<std::string> BankHolidayOf(const calendar::Group& g, const calendar::CivilDate& d);
+
 // Display helpers (dates and times in words: calendar/words.h).
 std::string UrlEncode(const std::string& s);          // RFC 3986 unreserved kept
 std::string MapUrl(const calendar::Venue& v);         // OpenStreetMap search link
 nlohmann::json VenueModel(const calendar::Venue& v);  // name, address, map_url ...
-nlohmann::json MeetingModel(const MeetingView& v);    // date, times, venue, presenters
+// date, times, venue, presenters; bank_holiday: the holiday's name when the meeting is on one
+nlohmann::json MeetingModel(const MeetingView& v);
 nlohmann::json MeetingModels(const std::vector<MeetingView>& views);  // MeetingModel of each
 
 }  // namespace convene::server::pages

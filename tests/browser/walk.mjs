@@ -5,7 +5,9 @@
 //   3. the organiser sees the apologies and the reason in the register, and the minutes header;
 //   4. the member follows the unsubscribe link of the notice mailed to them (read from the spool,
 //      as a mail client would) and confirms; the organiser's outbox page shows the notices sent
-//      and those still pending.
+//      and those still pending;
+//   5. the organiser makes a series from the sentence form (an error first, then its preview) and
+//      changes it from a meeting on through the series preview.
 // Two people, two browsers: each has its own new, empty user-data-dir. The organiser works on a
 // desktop-sized window, the member on a phone-sized one; every step leaves a screenshot in
 // $ARTIFACTS (and the organiser's pages also at phone size). Every wait is bounded; any Content
@@ -326,6 +328,49 @@ try {
   await o.goto(`${BASE}/organise/groups/futures`);
   await o.getByText('Group settings').click();
   await shot(o, '23-group-settings');
+
+  // ---- 5. a series in words: the sentence form, its preview, then a change from a meeting on ----
+  await o.goto(`${BASE}/organise/groups/futures`);
+  await o.locator('#title').fill('Budget meeting');
+  await o.locator('#interval').fill('2');
+  await o.locator('#freq').selectOption('monthly');
+  await o.locator('#week_of_month').selectOption('3');
+  await o.locator('#weekday').selectOption('MO');
+  await o.locator('#ends-until').check();
+  await o.locator('#until').fill('2027-12-31');
+  await o.locator('#first_date').fill('2028-01-01');
+  await o.locator('#start_time').fill('14:00');
+  await o.locator('#duration').fill('60');
+  await shot(o, '24-new-series-form', true);
+  await o.getByRole('button', { name: 'Preview the meetings' }).click();
+  await o.locator('#until-err').waitFor();
+  check((await o.locator('#until').inputValue()) === '2027-12-31', 'an error keeps the typed values');
+  await shot(o, '25-new-series-error', true);
+  await o.locator('#ends-count').check();
+  await o.locator('#count').fill('6');
+  await o.getByLabel('Leave out bank holidays').check();
+  await o.getByRole('button', { name: 'Preview the meetings' }).click();
+  await o.getByRole('heading', { name: 'Check the new meetings' }).waitFor();
+  const planned = await text(o);
+  check(planned.includes('Every other month on the 3rd Monday, 6 times'), 'the preview says the rule in words');
+  check(planned.includes('Monday 20 November 2028'), 'the preview lists the dates');
+  await shot(o, '26-new-series-preview', true);
+  await o.getByRole('button', { name: 'Create these 6 meetings' }).click();
+  await o.waitForURL(/created=\d+$/);
+  check((await text(o)).includes('Meetings created.'), 'the series is created');
+  const budget = o.locator('article.series', { hasText: 'Budget meeting' });
+  await budget.getByText('Change from a meeting on').click();
+  await budget.getByLabel('From the meeting on').selectOption('2028-05-15');
+  await budget.getByLabel('Starts at').fill('18:00');
+  await shot(o, '27-series-change-form');
+  await budget.getByRole('button', { name: 'Preview the change' }).click();
+  await o.getByRole('heading', { name: 'Check before sending' }).waitFor();
+  check((await text(o)).includes('will start at 18:00 instead of 14:00'), 'the series preview says what changes');
+  await shot(o, '28-series-change-preview', true);
+  await o.getByRole('button', { name: 'Confirm and tell them' }).click();
+  await o.waitForURL(/done=changed/);
+  check((await text(o)).includes('Saved: the series is changed from Monday 15 May 2028 on'),
+    'the group page says what the change did');
 
   // ---- logout ----
   await o.getByRole('button', { name: /Log out/ }).click();

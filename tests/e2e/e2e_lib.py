@@ -1,5 +1,6 @@
 """Helpers shared by the end-to-end scripts that drive the real convene binary over loopback:
-a tally of checks, a free port, an HTTP call that never raises, and waiting for a server."""
+a tally of checks, a free port, an HTTP call that never raises, waiting for a server, and the
+VEVENT blocks of a feed."""
 import json
 import os
 import socket
@@ -67,6 +68,24 @@ def call(method, url, body=None, token=None, headers=None):
     except ValueError:
         parsed = None
     return status, hdrs, parsed
+
+
+def events(body, missing_sequence=None):
+    """The VEVENT blocks of a feed (bytes), keyed by 'UID|RECURRENCE-ID line' ('UID|' for one
+    without RECURRENCE-ID): {key: (block, SEQUENCE)}, the block raw (CRLFs and folded lines kept),
+    the key read from the unfolded lines. A VEVENT without SEQUENCE gets `missing_sequence`; when
+    that is None, as by default, it is an error (StopIteration)."""
+    out = {}
+    text = body.decode("utf-8")
+    for chunk in text.split("BEGIN:VEVENT\r\n")[1:]:
+        block = "BEGIN:VEVENT\r\n" + chunk.split("END:VEVENT\r\n")[0] + "END:VEVENT\r\n"
+        lines = block.replace("\r\n ", "").split("\r\n")
+        uid = next(l[4:] for l in lines if l.startswith("UID:"))
+        rid = next((l for l in lines if l.startswith("RECURRENCE-ID")), "")
+        seqs = (int(l[9:]) for l in lines if l.startswith("SEQUENCE:"))
+        seq = next(seqs) if missing_sequence is None else next(seqs, missing_sequence)
+        out[uid + "|" + rid] = (block, seq)
+    return out
 
 
 def wait_up(url, seconds=10):

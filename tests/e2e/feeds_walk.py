@@ -23,7 +23,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import Tally, call as call_json, free_port, http, stop_all, wait_up  # noqa: E402
+from e2e_lib import Tally, call as call_json, events, free_port, http, stop_all, wait_up  # noqa: E402
 
 BIN = sys.argv[1] if len(sys.argv) > 1 else ""
 FEEDS = pathlib.Path(__file__).resolve().parent.parent / "feeds"
@@ -37,20 +37,6 @@ GUILDHALL = "Guildhall, Gresham Street, London, EC2V 7HH"
 
 def api(method, url, body, token, headers=None):
     return call_json(method, url, body, token, headers)
-
-
-def events(body):
-    """VEVENT blocks keyed by 'UID|RECURRENCE-ID' (raw, folded lines)."""
-    out = {}
-    text = body.decode("utf-8")
-    for chunk in text.split("BEGIN:VEVENT\r\n")[1:]:
-        block = "BEGIN:VEVENT\r\n" + chunk.split("END:VEVENT\r\n")[0] + "END:VEVENT\r\n"
-        lines = block.replace("\r\n ", "").split("\r\n")
-        uid = next(l[4:] for l in lines if l.startswith("UID:"))
-        rid = next((l for l in lines if l.startswith("RECURRENCE-ID")), "")
-        seq = next(int(l[9:]) for l in lines if l.startswith("SEQUENCE:"))
-        out[uid + "|" + rid] = (block, seq)
-    return out
 
 
 def readers(path):

@@ -633,7 +633,9 @@ TEST_F(PagesTest, SeriesAreCreatedFromTheGroupPage) {
   Page easter = new_series("Holiday meeting", {{"dates", "2027-03-29"}});
   ASSERT_EQ(easter.status, 303) << easter.body;
   Page warned = Get(easter.Header("Location"), s.cookie);
-  EXPECT_TRUE(warned.Has("Check: 2027-03-29 is a bank holiday")) << warned.body;
+  EXPECT_TRUE(warned.Has(
+      "Check: Monday 29 March 2027 is a bank holiday (Easter Monday in England and Wales)."))
+      << warned.body;
   Page all = Get("/organise/groups/futures?all=1", s.cookie);
   EXPECT_TRUE(all.Has("Monday 15 March 2010"));
   Page bad = new_series("No dates", {});

@@ -56,7 +56,8 @@ inline FeedSeries NewSeries(Id id, Id group_id, const std::string& uid, const st
                      .title = title,
                      .venue_id = venue_id,
                      .start_minute = start_minute,
-                     .duration_minutes = duration_minutes},
+                     .duration_minutes = duration_minutes,
+                     .rule_start_minute = start_minute},
           .timezone = timezone};
 }
 
