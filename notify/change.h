@@ -86,6 +86,8 @@ struct MeetingChange {
   // equal to after.venue gives "the venue will continue to be X"; anything else says the change
   // is for this meeting only.
   std::optional<VenueRef> series_venue;
+  // How to get into the venue of `after` (the venue's notes), told with the map link.
+  std::string venue_notes;
   // Every member of the group (the unsubscribed and those without email are skipped here).
   // Presenters in before/after with an email are told too, members or not.
   std::vector<Recipient> members;

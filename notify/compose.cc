@@ -393,6 +393,11 @@ Message ComposeMeetingChange(const MeetingChange& raw_change, const MeetingSnaps
   }
   t += "\nThe meeting as it now stands:\n";
   AppendMeetingSummary(t, a, change.group.timezone);
+  if (a.status != MeetingStatus::kCancelled) {
+    if (const std::string map = MapUrl(a.venue); !map.empty()) t += "  Map:   " + map + "\n";
+    if (!raw_change.venue_notes.empty())
+      t += "  Getting in: " + Flat(raw_change.venue_notes) + "\n";
+  }
   AppendLinks(t, MeetingPageUrl(env.base_url, change.meeting_id), to);
   AppendFooter(t, change.group, to, m.unsubscribe_url);
   m.text = std::move(t);
@@ -510,8 +515,16 @@ Message ComposeWelcome(const Welcome& raw, const ComposeEnv& env) {
   if (!to.apology_url.empty())
     t += "\nTo send apologies for a meeting:\n  " + to.apology_url + "\n";
   t += to.delivery == calendar::Delivery::kInvitations
-           ? "\nChanges to meetings will be sent to you as calendar invitations.\n"
-           : "\nThe secretary will advise of any changes by email.\n";
+           ? "\nYou chose calendar invitations: each meeting and every change to it comes as an "
+             "invitation your calendar (Outlook, Google, Apple) adds or updates, with an email "
+             "saying what changed.\n"
+           : "\nThe secretary will advise of any changes by email, and the calendar feed above "
+             "shows them by itself.\n";
+  t += "\nHow to follow the meetings, your choice (change it on your page):\n"
+       "  - Calendar feed: subscribe once to the link above; your calendar keeps every meeting "
+       "up to date. Best for most people.\n"
+       "  - Calendar invitations: each change arrives as an invitation to accept. Choose this if "
+       "your calendar cannot subscribe to feeds (some work calendars cannot).\n";
   t += "These links are personal: please do not share them.\n";
   AppendFooter(t, g, to, m.unsubscribe_url);
   m.text = std::move(t);

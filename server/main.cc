@@ -290,6 +290,16 @@ int main(int argc, char** argv) {
     if (!config_file.empty()) {
       if (Status st = ApplyConfigFile(serve, config_file); !st.ok()) return Fail(st.message(), 2);
     }
+    if (serve->get_option("--base-url")->empty()) {
+      // No public origin given: links name the address convene listens on (issue 12 bug 12),
+      // loopback when it listens on every interface.
+      const size_t colon = config.listen.rfind(':');
+      if (colon != std::string::npos) {
+        std::string host = config.listen.substr(0, colon);
+        if (host.empty() || host == "0.0.0.0" || host == "[::]" || host == "::") host = "127.0.0.1";
+        config.base_url = "http://" + host + config.listen.substr(colon);
+      }
+    }
     auto format = convene::server::logging::ParseFormat(config.log_format);
     if (!format.ok()) return Fail(format.status().message(), 2);
     if (Status st = convene::server::logging::Setup(config.log_file, *format); !st.ok())

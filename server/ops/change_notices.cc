@@ -72,6 +72,9 @@ Result<std::vector<notify::Recipient>> Recipients(st::Tx& tx, const NoticeContex
       r.apology_url =
           links::Apology(ctx.base_url, ApologyToken(key, meeting_id, m.id, m.links_version));
     r.unsubscribe_token = UnsubscribeToken(key, m.id, m.links_version);
+    // Their page (derived, never stored; a new page link from the organiser ends it).
+    ASSIGN_OR_RETURN(int64_t epoch, st::TokenEpoch(tx, m.id, "page"));
+    r.page_url = links::MemberPage(ctx.base_url, PageLinkToken(key, m.id, m.links_version, epoch));
     out.push_back(std::move(r));
   }
   return out;
@@ -137,6 +140,7 @@ Result<notify::MeetingChange> BuildMeetingChange(st::Tx& tx, const MeetingEvent&
   // feed's UID, with the member's apology link (ical-conformance M1-M9).
   std::optional<Venue> venue;
   if (auto v = st::GetVenue(tx, after.venue_id); v.ok()) venue = *v;
+  if (venue) c.venue_notes = venue->notes;
   ASSIGN_OR_RETURN(auto reply_to, ReplyAddresses(tx, ctx, members, after.id));
   c.render_invitation = [series, g, after, venue, now_list, organiser = c.group.organiser, now,
                          base = ctx.base_url, reply_to = std::move(reply_to)](
@@ -195,6 +199,14 @@ Status ApologyNotices(st::Tx& tx, const MeetingEvent& change, int64_t now,
         it == by_id.end() ? "member " + std::to_string(a.member_id) : it->second->name, a.reason};
     c.after.push_back(r);
     if (a.member_id != change.member_id) c.before.push_back(r);
+  }
+  if (Has(change, Kind::kApologiesWithdrawn)) {
+    // The member took their apologies back: before the change they were listed (the reason
+    // is gone with the row), and a notice of them still waiting in its window is withdrawn.
+    c.before = c.after;
+    auto it = by_id.find(change.member_id);
+    c.before.push_back(notify::ApologyRef{
+        it == by_id.end() ? "member " + std::to_string(change.member_id) : it->second->name, ""});
   }
   const int n = static_cast<int>(members.size());
   c.forecast_before = ForecastQuorum(n, static_cast<int>(c.before.size()), g.quorum);
@@ -296,7 +308,8 @@ Result<notify::MeetingChangePlan> PlanChangeNotices(st::Tx& tx, const MeetingEve
 Status QueueChangeNotices(st::Tx& tx, const MeetingEvent& change, int64_t now,
                           const NoticeContext& ctx) {
   if (TellsMembers(change)) RETURN_IF_ERROR(MeetingNotices(tx, change, now, ctx));
-  if (Has(change, Kind::kApologies)) RETURN_IF_ERROR(ApologyNotices(tx, change, now, ctx));
+  if (Has(change, Kind::kApologies) || Has(change, Kind::kApologiesWithdrawn))
+    RETURN_IF_ERROR(ApologyNotices(tx, change, now, ctx));
   return Status::Ok();
 }
 

@@ -110,6 +110,9 @@ def metrics_checks(binary, db, tmp):
             except ValueError:
                 parsed.append(None)
         check(lines and all(x is not None for x in parsed), "every log line is JSON (%d lines)" % len(lines))
+        # Issue 12 bug 12: no --base-url given, so links name the port convene listens on.
+        check(("base_url=http://127.0.0.1:%d " % port) in "\n".join(lines),
+              "without --base-url, links use the --listen address (port %d)" % port)
         reqs = [x for x in parsed if x and "status" in x]
         check(any(x.get("route") == "/healthz" and x.get("status") == 200 and x.get("method") == "GET"
                   and isinstance(x.get("ms"), (int, float)) for x in reqs), "request lines carry method, route, status, ms")

@@ -3,6 +3,7 @@
 // none for cancelled or started meetings. QueueDueReminders is called as the maintenance thread
 // calls it, with the fake clock moved by hand.
 #include "server/ops/reminders.h"
+#include "server/ops/secrets.h"
 
 #include <gtest/gtest.h>
 
@@ -76,6 +77,36 @@ class RemindersTest : public convene::testing::ApiFixture {
     return out;
   }
 
+  // The spooled message holding both strings, quoted-printable undone (soft breaks joined, "=3D"
+  // back to "="); waits up to 5 s for the worker.
+  std::string SpoolText(const std::string& a, const std::string& b) {
+    server_.app().mail_worker().Wake();
+    for (int i = 0; i < 200; ++i) {
+      for (const auto& e :
+           std::filesystem::directory_iterator(server_.app().config().spool_dir())) {
+        std::ifstream f(e.path(), std::ios::binary);
+        std::stringstream ss;
+        ss << f.rdbuf();
+        const std::string raw = ss.str();
+        if (raw.find(a) == std::string::npos || raw.find(b) == std::string::npos) continue;
+        std::string text;
+        for (size_t k = 0; k < raw.size(); ++k) {
+          if (raw.compare(k, 3, "=\r\n") == 0) {
+            k += 2;
+          } else if (raw.compare(k, 3, "=3D") == 0) {
+            text += '=';
+            k += 2;
+          } else {
+            text += raw[k];
+          }
+        }
+        return text;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return "";
+  }
+
   int64_t venue_ = 0, may_ = 0, july_ = 0;
   std::vector<int64_t> members_;
 };
@@ -120,35 +151,8 @@ TEST_F(RemindersTest, TheReminderSaysWhereWhenAndLinksThePageAndApologies) {
   server_.clock().Set(kMeetingUtc - 7 * kDay + 5);
   ASSERT_EQ(Run().reminders, 3);
   server_.app().mail_worker().Wake();
-  // The spool holds the composed bytes; read bob's.
-  std::string bob;
-  for (int i = 0; i < 200 && bob.empty(); ++i) {
-    for (const auto& e : std::filesystem::directory_iterator(server_.app().config().spool_dir())) {
-      std::ifstream f(e.path(), std::ios::binary);
-      std::stringstream ss;
-      ss << f.rdbuf();
-      const std::string text = ss.str();
-      if (text.find("To: \"bob\" <bob@example.org>") != std::string::npos &&
-          text.find("Subject: Reminder:") != std::string::npos)
-        bob = text;
-    }
-    if (bob.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  ASSERT_FALSE(bob.empty());
-  // Quoted-printable undone: soft breaks joined, "=3D" back to "=".
-  std::string text;
-  for (size_t i = 0; i < bob.size(); ++i) {
-    if (bob.compare(i, 3, "=\r\n") == 0) {
-      i += 2;
-      continue;
-    }
-    if (bob.compare(i, 3, "=3D") == 0) {
-      text += '=';
-      i += 2;
-      continue;
-    }
-    text += bob[i];
-  }
+  const std::string text = SpoolText("To: \"bob\" <bob@example.org>", "Subject: Reminder:");
+  ASSERT_FALSE(text.empty());
   EXPECT_NE(text.find("Monday 17 May 2027, 10:30 to 12:30"), std::string::npos) << text;
   EXPECT_NE(text.find("Council House, Victoria Square, Birmingham, B1 1BB"), std::string::npos);
   EXPECT_NE(text.find("https://www.openstreetmap.org/search?query=Council+House"),
@@ -194,6 +198,50 @@ TEST_F(RemindersTest, AMeetingMovedIntoTheWindowIsRemindedAtTheNextRun) {
   ASSERT_EQ(PatchMeeting(july_, {{"start", "2027-07-05T10:30"}})->status, 200);
   EXPECT_EQ(Run().reminders, 3);
   EXPECT_EQ(Run().reminders, 0);
+}
+
+// Issue 12 bug 10: a member who takes their apologies back inside the notice window withdraws the
+// organiser's waiting "apologies received" notice (and the quorum warning it raised).
+TEST_F(RemindersTest, WithdrawingApologiesWithdrawsTheWaitingNotice) {
+  auto& ops = server_.app().ops();
+  const std::string token = ApologyToken(ops.link_key(), may_, members_[0], 0);
+  const std::string form = "csrf=" + ops.FormToken("apology", token);
+  auto c = server_.Client();
+  auto sent = c.Post(("/apologies/" + token).c_str(), form + "&reason=ill",
+                     "application/x-www-form-urlencoded");
+  ASSERT_EQ(sent->status, 303) << sent->body;
+  EXPECT_EQ(Outbox("apologies").size(), 1u);
+  EXPECT_EQ(Outbox("quorum_at_risk").size(), 1u);  // 2 expected, quorum 3
+  auto back = c.Post(("/apologies/" + token + "/withdraw").c_str(), form,
+                     "application/x-www-form-urlencoded");
+  ASSERT_EQ(back->status, 303) << back->body;
+  EXPECT_TRUE(Outbox("apologies").empty());
+  const json superseded = Body(Get("/api/v1/outbox?status=superseded"))["messages"];
+  int apologies = 0;
+  for (const json& m : superseded) apologies += m["kind"] == "apologies";
+  EXPECT_EQ(apologies, 1);
+}
+
+// Issue 11 "notices that help": a change notice carries the member's own page link, the map link
+// and how to get in; the welcome explains the feed and invitations.
+TEST_F(RemindersTest, ChangeNoticesLinkTheMembersPageTheMapAndAccessNotes) {
+  ASSERT_EQ(PatchMeeting(may_, {{"start", "2027-05-17T11:00"}})->status, 200);
+  server_.clock().Advance(61);  // past the notice window
+  const std::string text = SpoolText("To: \"cy\" <cy@example.org>", "Subject: Time changed:");
+  ASSERT_FALSE(text.empty());
+  EXPECT_NE(text.find("Map:   https://www.openstreetmap.org/search?query=Council+House"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Getting in: Ask for the Futures meeting at reception"), std::string::npos);
+  const size_t page = text.find("Your page: http");
+  ASSERT_NE(page, std::string::npos);
+  const size_t m = text.find("/m/", page);
+  const std::string token = text.substr(m + 3, 43);
+  EXPECT_EQ(server_.Client().Get(("/m/" + token).c_str())->status, 200);
+
+  const std::string welcome = SpoolText("To: \"cy\" <cy@example.org>", "Subject: Welcome to");
+  EXPECT_NE(welcome.find("Calendar feed: subscribe once"), std::string::npos) << welcome;
+  EXPECT_NE(welcome.find("Calendar invitations: each change arrives"), std::string::npos);
 }
 
 }  // namespace

@@ -198,7 +198,8 @@ TEST(ComposeWelcome, GivesFeedPageAndApologyLinks) {
   EXPECT_EQ(m.subject, "Welcome to Futures Group");
   for (const char* want :
        {"https://convene.example/feeds/members/feedtok.ics", "https://convene.example/m/page3",
-        "https://convene.example/apologies/tok3", "as calendar invitations"}) {
+        "https://convene.example/apologies/tok3", "You chose calendar invitations",
+        "Calendar feed: subscribe once"}) {
     EXPECT_NE(m.text.find(want), std::string::npos) << want;
   }
   EXPECT_FALSE(m.unsubscribe_url.empty());
