@@ -78,8 +78,8 @@ struct Member {
 struct Series {
   Id id = 0;
   Id group_id = 0;
-  std::string uid;       // random UUID, never changes: the feed's UID for a rule-based series
-  std::string title;     // SUMMARY
+  std::string uid;    // random UUID, never changes: the feed's UID for a rule-based series
+  std::string title;  // SUMMARY
   // The standing values: what meetings added to the series get. "This and following" changes
   // them (server/ops/series.cc); each meeting keeps its own copy.
   Id venue_id = 0;       // standing venue
@@ -94,7 +94,7 @@ struct Series {
   CivilDate first_date;
   std::vector<CivilDate> dates;
   std::string agenda;
-  int sequence = 0;  // of the master VEVENT: rises when EXDATEs or standing values change
+  int sequence = 0;     // of the master VEVENT: rises when EXDATEs or standing values change
   int64_t version = 1;  // rises on every write: the ETag
   int64_t created_at = 0;
   int64_t updated_at = 0;

@@ -39,10 +39,9 @@ Message ComposeMeetingChange(const MeetingChange& change, const MeetingSnapshot&
 // The whole of a series change for one member: the summary sentences, then every meeting it
 // touched as it now is (cancelled and added ones named so). `meetings` are the net changes
 // (after coalescing); `summary` the sentences of every change folded in.
-Message ComposeSeriesChange(const SeriesChange& change,
-                            const std::vector<std::string>& summary,
-                            const std::vector<SeriesChange::Touched>& meetings,
-                            const Recipient& to, const ComposeEnv& env);
+Message ComposeSeriesChange(const SeriesChange& change, const std::vector<std::string>& summary,
+                            const std::vector<SeriesChange::Touched>& meetings, const Recipient& to,
+                            const ComposeEnv& env);
 
 // A map search for the venue (OpenStreetMap), for notices: "" when the venue has no address.
 std::string MapUrl(const VenueRef& v);

@@ -84,7 +84,8 @@ Result<int> SupersedeQueuedTo(Tx& tx, Id group_id, const std::string& recipient,
   Stmt s = tx.Prepare(
       "UPDATE outbox SET status = 'superseded', coalesce_key = NULL, updated_at = ?4,"
       " last_error = ?3 WHERE group_id = ?1 AND recipient = ?2 COLLATE NOCASE"
-      " AND status = 'queued' AND kind IN ('meeting_change', 'series_change', 'reminder', 'welcome')"
+      " AND status = 'queued' AND kind IN ('meeting_change', 'series_change', 'reminder', "
+      "'welcome')"
       " AND (lease_until IS NULL OR lease_until <= ?4)");
   s.BindAll(group_id, recipient, reason.substr(0, 500), now);
   RETURN_IF_ERROR(s.Run());

@@ -52,8 +52,8 @@ Result<Group> InsertGroup(Tx& tx, Group g) {
       "INSERT INTO groups(organiser_id, slug, name, timezone, quorum, public, created_at, "
       "updated_at, bank_holiday_region, reminder_days)"
       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)");
-  s.BindAll(g.organiser_id, g.slug, g.name, g.timezone, g.quorum, g.is_public ? 1 : 0,
-            g.created_at, g.bank_holiday_region, g.reminder_days);
+  s.BindAll(g.organiser_id, g.slug, g.name, g.timezone, g.quorum, g.is_public ? 1 : 0, g.created_at,
+            g.bank_holiday_region, g.reminder_days);
   RETURN_IF_ERROR(s.Run());
   g.id = tx.LastInsertId();
   g.updated_at = g.created_at;

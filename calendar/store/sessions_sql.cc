@@ -68,8 +68,8 @@ Result<int> CountMemberTokens(Tx& tx, Id member_id, const std::string& kind, int
 }
 
 Result<int64_t> TokenEpoch(Tx& tx, Id member_id, const std::string& kind) {
-  Stmt s = tx.Prepare(
-      "SELECT count(*) + count(revoked_at) FROM tokens WHERE member_id=?1 AND kind=?2");
+  Stmt s =
+      tx.Prepare("SELECT count(*) + count(revoked_at) FROM tokens WHERE member_id=?1 AND kind=?2");
   s.BindAll(member_id, kind);
   if (!s.Step()) return s.status().ok() ? Internal("count failed") : s.status();
   return s.Int(0);
