@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "calendar/tz.h"
+#include "calendar/words.h"
 
 namespace convene::calendar {
 namespace {
@@ -264,8 +265,8 @@ Result<int64_t> ToUnix(const std::string& tz, const LocalDateTime& t, const std:
     }
   }
   if (!found)
-    return InvalidArgument(
-        field, FormatLocal(t) + " does not exist in " + tz + " (the clocks go forward then)");
+    return InvalidArgument(field, LongDate(t.date) + " at " + FormatTimeOfDay(t.minute_of_day) +
+                                      " does not exist in " + tz + " (the clocks go forward then)");
   return best;
 }
 

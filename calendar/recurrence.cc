@@ -8,6 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include "calendar/words.h"
+
 namespace convene::calendar {
 namespace {
 
@@ -218,8 +220,7 @@ Result<std::vector<CivilDate>> NormalizeDates(const std::vector<CivilDate>& date
   std::sort(out.begin(), out.end());
   if (std::adjacent_find(out.begin(), out.end()) != out.end())
     return InvalidArgument(
-        "dates",
-        "dates lists " + FormatDate(*std::adjacent_find(out.begin(), out.end())) + " twice");
+        "dates", "dates lists " + LongDate(*std::adjacent_find(out.begin(), out.end())) + " twice");
   return out;
 }
 

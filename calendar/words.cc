@@ -25,6 +25,12 @@ std::string LongDate(const CivilDate& d) { return DateWords(d, true); }
 
 std::string ShortDate(const CivilDate& d) { return DateWords(d, false); }
 
+std::string MonthYear(int year, int month) {
+  return std::string(kMonths[std::clamp(month, 1, 12) - 1]) + " " + std::to_string(year);
+}
+
+std::string WeekdayWord(int weekday) { return kWeekdays[std::clamp(weekday, 0, 6)]; }
+
 std::string TimeRange(const LocalDateTime& start, int duration_minutes) {
   return FormatTimeOfDay(start.minute_of_day) + " to " +
          FormatTimeOfDay(AddMinutes(start, duration_minutes).minute_of_day);

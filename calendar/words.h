@@ -13,8 +13,10 @@
 
 namespace convene::calendar {
 
-std::string LongDate(const CivilDate& d);   // Monday 17 May 2027
-std::string ShortDate(const CivilDate& d);  // Mon 17 May 2027
+std::string LongDate(const CivilDate& d);    // Monday 17 May 2027
+std::string ShortDate(const CivilDate& d);   // Mon 17 May 2027
+std::string MonthYear(int year, int month);  // May 2027 (month 1..12)
+std::string WeekdayWord(int weekday);        // Monday (0 = Monday ... 6 = Sunday, as Weekday)
 // The wall-clock times from `start` to `duration_minutes` later: "10:30 to 15:30" (only the
 // times; a meeting past midnight ends on the next day's clock).
 std::string TimeRange(const LocalDateTime& start, int duration_minutes);

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "server/api/api_handlers.h"
+#include "server/api/csv_handlers.h"
 #include "server/app/app.h"
 #include "server/feeds/feed_handlers.h"
 #include "server/http/responses.h"
@@ -38,6 +39,7 @@ const ApiRoute kApiRoutes[] = {
     {Method::kGet, R"(/api/v1/groups/([a-z0-9-]{1,40})/members/(\d+))", api::GetMember},
     {Method::kPatch, R"(/api/v1/groups/([a-z0-9-]{1,40})/members/(\d+))", api::PatchMember},
     {Method::kDelete, R"(/api/v1/groups/([a-z0-9-]{1,40})/members/(\d+))", api::RemoveMember},
+    {Method::kPost, R"(/api/v1/groups/([a-z0-9-]{1,40})/members/import)", api::ImportMembers},
     {Method::kPost, R"(/api/v1/groups/([a-z0-9-]{1,40})/series)", api::CreateSeries},
     {Method::kGet, R"(/api/v1/groups/([a-z0-9-]{1,40})/series)", api::ListSeries},
     {Method::kPost, R"(/api/v1/groups/([a-z0-9-]{1,40})/series/preview)", api::PreviewSeries},
@@ -72,6 +74,8 @@ const PageRoute kPageRoutes[] = {
     {Method::kGet, "/groups/" SLUG, pages::GroupPage},
     {Method::kGet, R"(/meetings/(\d+))", pages::MeetingPage},
     {Method::kGet, R"(/venues/(\d+))", pages::VenuePage},
+    {Method::kGet, "/groups/" SLUG "/calendar", pages::GroupCalendar},
+    {Method::kGet, R"(/venues/(\d+)/calendar)", pages::VenueCalendar},
     {Method::kGet, R"(/login)", pages::LoginForm},
     {Method::kPost, R"(/login)", pages::LoginSubmit},
     {Method::kPost, R"(/logout)", pages::Logout},
@@ -106,6 +110,7 @@ const OrganiserRoute kOrganiserRoutes[] = {
     {Method::kPost, R"(/organise/venues)", pages::CreateVenue},
     {Method::kPost, R"(/organise/venues/(\d+))", pages::EditVenue},
     {Method::kGet, "/organise/groups/" SLUG, pages::OrganiseGroup},
+    {Method::kGet, "/organise/groups/" SLUG "/calendar", pages::OrganiseGroupCalendar},
     {Method::kPost, "/organise/groups/" SLUG "/series", pages::CreateSeries},
     {Method::kPost, "/organise/groups/" SLUG "/series/preview", pages::PreviewNewSeries},
     {Method::kPost, R"(/organise/series/(\d+)/preview)", pages::PreviewSeriesChange},
@@ -117,6 +122,10 @@ const OrganiserRoute kOrganiserRoutes[] = {
     {Method::kPost, "/organise/groups/" SLUG R"(/members/(\d+))", pages::EditMember},
     {Method::kPost, R"(/organise/members/(\d+)/link)", pages::MemberLink},
     {Method::kPost, R"(/organise/members/(\d+)/remove)", pages::RemoveMember},
+    {Method::kPost, "/organise/groups/" SLUG "/members/import/check", pages::CheckMemberImport},
+    {Method::kPost, "/organise/groups/" SLUG "/members/import", pages::ConfirmMemberImport},
+    {Method::kGet, "/organise/groups/" SLUG "/attendance", pages::AttendanceYear},
+    {Method::kGet, R"(/organise/meetings/(\d+)/register\.csv)", pages::RegisterCsv},
     {Method::kGet, R"(/organise/meetings/(\d+))", pages::OrganiseMeeting},
     {Method::kPost, R"(/organise/meetings/(\d+)/preview)", pages::PreviewChange},
     {Method::kPost, R"(/organise/meetings/(\d+)/change)", pages::ConfirmChange},
@@ -238,6 +247,7 @@ void RegisterRoutes(App& app) {
             if (!post) return pages::SeeOther(res, "/login?next=" + pages::UrlEncode(req.path));
             return pages::SendErrorPage(res, viewer.status());
           }
+          const pages::ViewerScope scope(*viewer);  // error pages keep the organiser's bar
           if (post && !SecretsEqual(pages::Form(req).Get("csrf"), viewer->csrf))
             return pages::SendErrorPage(
                 res, Status(Code::kPermissionDenied, "the form had expired"), req.path);
@@ -252,6 +262,19 @@ void RegisterRoutes(App& app) {
         auto organiser = app.ops().Authenticate(BearerToken(req));
         if (!organiser.ok()) return pages::SendErrorPage(res, organiser.status());
         pages::MinutesMarkdown(app, *organiser, req, res);
+      });
+
+  // Attendance as CSV: a Bearer token, or a page session (the attendance page links to it; a GET
+  // changes nothing, so no X-CSRF-Token), as for minutes.md.
+  Add(app, Method::kGet, R"(/api/v1/groups/([a-z0-9-]{1,40})/attendance\.csv)",
+      [&app](const httplib::Request& req, httplib::Response& res) {
+        const std::string bearer = BearerToken(req);
+        if (bearer.empty())
+          if (auto viewer = pages::SessionViewer(app, req); viewer.ok())
+            return api::AttendanceCsv(app, viewer->organiser.id, req, res);
+        auto organiser = app.ops().Authenticate(bearer);
+        if (!organiser.ok()) return SendError(res, organiser.status());
+        api::AttendanceCsv(app, *organiser, req, res);
       });
 
   // Browsers ask for it on every first visit: nothing, cheaply, and cached.

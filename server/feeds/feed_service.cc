@@ -218,8 +218,18 @@ Result<std::shared_ptr<const FeedBody>> FeedService::Load(const FeedRequest& req
     }
     case FeedKind::kMember: {
       ASSIGN_OR_RETURN(auto token, st::FindToken(tx, HashSecret(request.key), "feed", clock_()));
-      if (!token || token->member_id == 0) return NoSuchFeed();
-      ASSIGN_OR_RETURN(calendar::Member member, OrNoSuchFeed(st::GetMember(tx, token->member_id)));
+      calendar::Id member_id = token ? token->member_id : 0;
+      if (!token) {
+        // The link the member's page shows (secrets.h FeedLinkToken): derived, never stored.
+        auto claimed = DecodeUnsubscribeToken(request.key);
+        if (!claimed) return NoSuchFeed();
+        ASSIGN_OR_RETURN(calendar::Member m, OrNoSuchFeed(st::GetMember(tx, *claimed)));
+        ASSIGN_OR_RETURN(int64_t epoch, st::TokenEpoch(tx, m.id, "feed"));
+        if (!FeedLinkTokenValid(link_key, request.key, m, epoch)) return NoSuchFeed();
+        member_id = m.id;
+      }
+      if (member_id == 0) return NoSuchFeed();
+      ASSIGN_OR_RETURN(calendar::Member member, OrNoSuchFeed(st::GetMember(tx, member_id)));
       if (member.left_at) return NoSuchFeed();  // removed (the token was revoked too)
       if (auto hit = cached("m:" + std::to_string(member.id))) return hit;
       ASSIGN_OR_RETURN(auto all_memberships, st::ListMembersByEmail(tx, member.email));

@@ -32,6 +32,12 @@ std::string GroupPage(const std::string& base, const std::string& slug) {
 std::string VenuePage(const std::string& base, calendar::Id venue_id) {
   return base + "/venues/" + std::to_string(venue_id);
 }
+std::string GroupCalendar(const std::string& base, const std::string& slug) {
+  return GroupPage(base, slug) + "/calendar";
+}
+std::string VenueCalendar(const std::string& base, calendar::Id venue_id) {
+  return VenuePage(base, venue_id) + "/calendar";
+}
 
 std::string Webcal(const std::string& url) {
   for (const char* scheme : {"https://", "http://"})

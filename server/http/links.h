@@ -20,6 +20,8 @@ std::string PasswordReset(const std::string& base, const std::string& token);  /
 std::string Meeting(const std::string& base, calendar::Id meeting_id);         // /meetings/N
 std::string GroupPage(const std::string& base, const std::string& slug);       // /groups/S
 std::string VenuePage(const std::string& base, calendar::Id venue_id);         // /venues/N
+std::string GroupCalendar(const std::string& base, const std::string& slug);   // /groups/S/calendar
+std::string VenueCalendar(const std::string& base, calendar::Id venue_id);     // /venues/N/calendar
 
 // The same URL for calendar apps that subscribe on a click: http(s)://... -> webcal://...
 std::string Webcal(const std::string& url);

@@ -91,7 +91,8 @@ Status Operations::MarkAttendance(Id organiser, Id meeting_id, Id member_id,
 // ---------------------------------------------------------------- the notice outbox
 
 Result<std::vector<notify::OutboxEntry>> Operations::ListOutbox(Id organiser,
-                                                                const std::string& status) {
+                                                                const std::string& status,
+                                                                bool with_superseded) {
   std::optional<notify::OutboxStatus> filter;
   if (!status.empty()) {
     filter = notify::ParseOutboxStatus(status);
@@ -103,8 +104,8 @@ Result<std::vector<notify::OutboxEntry>> Operations::ListOutbox(Id organiser,
   std::vector<Id> ids;
   for (const Group& g : groups) ids.push_back(g.id);
   ASSIGN_OR_RETURN(std::vector<notify::OutboxEntry> rows, notify::ListOutbox(tx, ids, filter));
-  if (!filter) {
-    // Superseded rows will never be sent: shown only when asked for by name.
+  if (!filter && !with_superseded) {
+    // Superseded rows will never be sent: the API lists them only when asked for by name.
     std::erase_if(rows, [](const notify::OutboxEntry& e) { return e.status == "superseded"; });
   }
   return rows;

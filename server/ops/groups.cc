@@ -6,6 +6,7 @@
 #include "calendar/store/store.h"
 #include "notify/outbox.h"
 #include "server/ops/common.h"
+#include "server/ops/member_fields.h"
 #include "server/ops/operations.h"
 
 namespace convene::server {
@@ -75,9 +76,7 @@ Result<std::vector<Group>> Operations::ListGroups(Id organiser) {
   return st::ListGroups(tx, organiser);
 }
 
-namespace {
-
-// Applies the fields present in `in` to `m`; with `create`, name and email are required.
+// Adding one member and importing many check their fields here (server/ops/member_fields.h).
 Status ApplyMemberFields(const MemberPatch& in, Member* m, bool create) {
   if (create || in.name) {
     ASSIGN_OR_RETURN(m->name, CleanText(in.name.value_or(""), "name", 200, true));
@@ -109,6 +108,8 @@ Status ApplyMemberFields(const MemberPatch& in, Member* m, bool create) {
   return Status::Ok();
 }
 
+namespace {
+
 // 409 when a current member other than `self` already has `email`.
 Status CheckEmailFree(st::Tx& tx, Id group_id, const std::string& email, Id self) {
   ASSIGN_OR_RETURN(auto existing, st::ListMembers(tx, group_id));
@@ -123,18 +124,8 @@ Status CheckEmailFree(st::Tx& tx, Id group_id, const std::string& email, Id self
 
 }  // namespace
 
-Result<MemberCreated> Operations::AddMember(Id organiser, const std::string& slug,
-                                            const MemberInput& in) {
-  Member m;
-  RETURN_IF_ERROR(ApplyMemberFields(
-      MemberPatch{in.name, in.email, in.organisation, in.role, in.delivery}, &m, true));
-  const int64_t now = clock_();
-  m.created_at = now;
-  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
-  ASSIGN_OR_RETURN(Group g, OwnedGroup(tx, organiser, slug));
-  m.group_id = g.id;
-  RETURN_IF_ERROR(CheckEmailFree(tx, g.id, m.email, 0));
-  ASSIGN_OR_RETURN(std::optional<Member> former, st::FindMemberByEmail(tx, g.id, m.email));
+Result<MemberCreated> AdmitMember(st::Tx& tx, Member m, int64_t now, const RandomSource& random) {
+  ASSIGN_OR_RETURN(std::optional<Member> former, st::FindMemberByEmail(tx, m.group_id, m.email));
   if (former) {
     // They left and come back: the same row (their history stays theirs), fresh links. Their old
     // links stay dead: links_version was bumped and the tokens revoked when they left.
@@ -152,9 +143,24 @@ Result<MemberCreated> Operations::AddMember(Id organiser, const std::string& slu
   row.member_id = m.id;
   row.created_at = now;
   row.kind = "feed";
-  ASSIGN_OR_RETURN(out.feed_token, IssueToken(tx, random_, row));
+  ASSIGN_OR_RETURN(out.feed_token, IssueToken(tx, random, row));
   row.kind = "page";
-  ASSIGN_OR_RETURN(out.page_token, IssueToken(tx, random_, row));
+  ASSIGN_OR_RETURN(out.page_token, IssueToken(tx, random, row));
+  return out;
+}
+
+Result<MemberCreated> Operations::AddMember(Id organiser, const std::string& slug,
+                                            const MemberInput& in) {
+  Member m;
+  RETURN_IF_ERROR(ApplyMemberFields(
+      MemberPatch{in.name, in.email, in.organisation, in.role, in.delivery}, &m, true));
+  const int64_t now = clock_();
+  m.created_at = now;
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  ASSIGN_OR_RETURN(Group g, OwnedGroup(tx, organiser, slug));
+  m.group_id = g.id;
+  RETURN_IF_ERROR(CheckEmailFree(tx, g.id, m.email, 0));
+  ASSIGN_OR_RETURN(MemberCreated out, AdmitMember(tx, std::move(m), now, random_));
   RETURN_IF_ERROR(st::TouchGroup(tx, g.id, now));
   RETURN_IF_ERROR(st::BumpRevision(tx, now));
   if (member_hook_) RETURN_IF_ERROR(member_hook_(tx, g, out, now));

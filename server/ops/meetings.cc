@@ -55,6 +55,7 @@ Result<MeetingEditResult> Operations::ChangeMeeting(Id organiser, Id meeting_id,
   ASSIGN_OR_RETURN(MeetingEditResult out,
                    ApplyChange(tx, organiser, meeting_id, if_match, patch, now, &change));
   if (!out.changed) return out;  // nothing to write: no sequence bump, no notice
+  ASSIGN_OR_RETURN(out.notices, TallyNotices(tx, change, now));
   RETURN_IF_ERROR(Changed(tx, change, now));
   ASSIGN_OR_RETURN(out.view, LoadView(tx, change.after));
   RETURN_IF_ERROR(Commit(tx));
@@ -156,7 +157,16 @@ Result<MeetingEditResult> Operations::ApplyChange(st::Tx& tx, Id organiser, Id m
   return out;
 }
 
-Result<Presenter> Operations::AddPresenter(Id organiser, Id meeting_id, const PresenterInput& in) {
+Result<bool> Operations::Started(st::Tx& tx, const Meeting& m, int64_t now) {
+  ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, m.group_id));
+  ASSIGN_OR_RETURN(int64_t start, ToUnix(g.timezone, m.start));
+  return start <= now;
+}
+
+Result<Presenter> Operations::ApplyAddPresenter(st::Tx& tx, Id organiser, Id meeting_id,
+                                                const std::string& if_match,
+                                                const PresenterInput& in, int64_t now,
+                                                MeetingEvent* change) {
   Presenter p;
   ASSIGN_OR_RETURN(p.name, CleanText(in.name, "name", 200, true));
   ASSIGN_OR_RETURN(p.topic, CleanText(in.topic, "topic", 500, true));
@@ -166,10 +176,9 @@ Result<Presenter> Operations::AddPresenter(Id organiser, Id meeting_id, const Pr
   if (in.email && !in.email->empty()) {
     ASSIGN_OR_RETURN(p.email, CleanEmail(*in.email, "email"));
   }
-  const int64_t now = clock_();
   p.created_at = now;
-  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
   ASSIGN_OR_RETURN(Meeting before, OwnedMeeting(tx, organiser, meeting_id));
+  if (!if_match.empty()) RETURN_IF_ERROR(CheckIfMatch(if_match, MeetingETag(before)));
   p.meeting_id = before.id;
   ASSIGN_OR_RETURN(p, st::InsertPresenter(tx, p));
   Meeting after = before;
@@ -177,26 +186,65 @@ Result<Presenter> Operations::AddPresenter(Id organiser, Id meeting_id, const Pr
   after.updated_at = now;
   RETURN_IF_ERROR(st::UpdateMeeting(tx, after));
   ASSIGN_OR_RETURN(after, st::GetMeeting(tx, after.id));
-  MeetingEvent change{{MeetingEvent::Kind::kPresenterAdded}, before, after, p, 0};
-  RETURN_IF_ERROR(Changed(tx, change, now));
-  RETURN_IF_ERROR(Commit(tx));
+  *change = MeetingEvent{{MeetingEvent::Kind::kPresenterAdded}, before, after, p, 0};
   return p;
 }
 
-Status Operations::RemovePresenter(Id organiser, Id meeting_id, Id presenter_id) {
-  const int64_t now = clock_();
-  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+Status Operations::ApplyRemovePresenter(st::Tx& tx, Id organiser, Id meeting_id,
+                                        const std::string& if_match, Id presenter_id, int64_t now,
+                                        MeetingEvent* change) {
   ASSIGN_OR_RETURN(Meeting before, OwnedMeeting(tx, organiser, meeting_id));
   auto p = st::GetPresenter(tx, presenter_id);
   if (!p.ok() || p->meeting_id != before.id) return NotFound("no such presenter at this meeting");
+  if (!if_match.empty()) RETURN_IF_ERROR(CheckIfMatch(if_match, MeetingETag(before)));
   RETURN_IF_ERROR(st::DeletePresenter(tx, presenter_id));
   Meeting after = before;
   after.sequence += 1;
   after.updated_at = now;
   RETURN_IF_ERROR(st::UpdateMeeting(tx, after));
   ASSIGN_OR_RETURN(after, st::GetMeeting(tx, after.id));
-  MeetingEvent change{{MeetingEvent::Kind::kPresenterRemoved}, before, after, *p, 0};
-  RETURN_IF_ERROR(Changed(tx, change, now));
+  *change = MeetingEvent{{MeetingEvent::Kind::kPresenterRemoved}, before, after, *p, 0};
+  return Status::Ok();
+}
+
+Status Operations::PresenterChanged(st::Tx& tx, const MeetingEvent& change, int64_t now,
+                                    NoticeTally* tally) {
+  ASSIGN_OR_RETURN(bool started, Started(tx, change.before, now));
+  NoticeTally t;
+  t.started = started;
+  if (started) {
+    // Who presented at a meeting already held is a matter for its minutes, not for an email to
+    // every member: the feeds change, nobody is told.
+    RETURN_IF_ERROR(st::TouchGroup(tx, change.after.group_id, now));
+    RETURN_IF_ERROR(st::BumpRevision(tx, now));
+  } else {
+    ASSIGN_OR_RETURN(t, TallyNotices(tx, change, now));
+    RETURN_IF_ERROR(Changed(tx, change, now));
+  }
+  if (tally) *tally = t;
+  return Status::Ok();
+}
+
+Result<Presenter> Operations::AddPresenter(Id organiser, Id meeting_id, const PresenterInput& in,
+                                           const std::string& if_match, NoticeTally* tally) {
+  const int64_t now = clock_();
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  MeetingEvent change;
+  ASSIGN_OR_RETURN(Presenter p,
+                   ApplyAddPresenter(tx, organiser, meeting_id, if_match, in, now, &change));
+  RETURN_IF_ERROR(PresenterChanged(tx, change, now, tally));
+  RETURN_IF_ERROR(Commit(tx));
+  return p;
+}
+
+Status Operations::RemovePresenter(Id organiser, Id meeting_id, Id presenter_id,
+                                   const std::string& if_match, NoticeTally* tally) {
+  const int64_t now = clock_();
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  MeetingEvent change;
+  RETURN_IF_ERROR(
+      ApplyRemovePresenter(tx, organiser, meeting_id, if_match, presenter_id, now, &change));
+  RETURN_IF_ERROR(PresenterChanged(tx, change, now, tally));
   return Commit(tx);
 }
 

@@ -80,7 +80,8 @@ Result<MemberHome> Operations::MemberByPage(const std::string& page_token) {
     ASSIGN_OR_RETURN(MemberMeeting mm, LoadMemberMeeting(tx, out.member, m));
     out.upcoming.push_back(std::move(mm));
   }
-  ASSIGN_OR_RETURN(out.live_feed_links, st::CountMemberTokens(tx, out.member.id, "feed", clock_()));
+  ASSIGN_OR_RETURN(int64_t epoch, st::TokenEpoch(tx, out.member.id, "feed"));
+  out.feed_token = FeedLinkToken(link_key_, out.member.id, out.member.links_version, epoch);
   return out;
 }
 
@@ -88,12 +89,12 @@ Result<std::string> Operations::NewFeedLink(const std::string& page_token) {
   const int64_t now = clock_();
   ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
   ASSIGN_OR_RETURN(Member m, PageMember(tx, page_token));
-  RETURN_IF_ERROR(st::RevokeMemberTokens(tx, m.id, "feed", now));
-  st::TokenRow row;
-  row.kind = "feed";
-  row.member_id = m.id;
-  row.created_at = now;
-  ASSIGN_OR_RETURN(std::string token, IssueToken(tx, random_, row));
+  // Every calendar link of theirs ends (stored ones, as in the welcome email, and the page's);
+  // the page shows the next derived one from now on.
+  RETURN_IF_ERROR(EndMemberLinks(tx, m.id, "feed", now));
+  ASSIGN_OR_RETURN(int64_t epoch, st::TokenEpoch(tx, m.id, "feed"));
+  const std::string token = FeedLinkToken(link_key_, m.id, m.links_version, epoch);
+  RETURN_IF_ERROR(st::BumpRevision(tx, now));
   RETURN_IF_ERROR(Commit(tx));
   return token;
 }

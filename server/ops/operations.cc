@@ -6,6 +6,7 @@
 
 #include "notify/outbox.h"
 #include "server/http/header_list.h"
+#include "server/ops/change_notices.h"
 #include "server/ops/common.h"
 
 namespace convene::server {
@@ -91,6 +92,30 @@ Status Operations::Changed(st::Tx& tx, const MeetingEvent& change, int64_t now) 
   RETURN_IF_ERROR(st::BumpRevision(tx, now));
   if (change_hook_) RETURN_IF_ERROR(change_hook_(tx, change, now));
   return Status::Ok();
+}
+
+Result<NoticeTally> Operations::TallyNotices(st::Tx& tx, const MeetingEvent& change, int64_t now) {
+  NoticeTally out;
+  if (!change_hook_) return out;
+  NoticeContext ctx;
+  ctx.base_url = base_url_;
+  ctx.random = random_;
+  ASSIGN_OR_RETURN(notify::MeetingChangePlan plan, PlanChangeNotices(tx, change, now, ctx));
+  for (const notify::PlannedNotice& n : plan.notices)
+    ++(n.action == notify::PlannedAction::kWithdraw ? out.withdrawn : out.told);
+  return out;
+}
+
+Status Operations::EndMemberLinks(st::Tx& tx, Id member_id, const std::string& kind, int64_t now) {
+  RETURN_IF_ERROR(st::RevokeMemberTokens(tx, member_id, kind, now));
+  // One more row, born revoked, so store::TokenEpoch rises even when nothing was stored: the
+  // derived links (secrets.h PageLinkToken, FeedLinkToken) are signed over it and end with it.
+  st::TokenRow row;
+  row.kind = kind;
+  row.member_id = member_id;
+  row.created_at = now;
+  ASSIGN_OR_RETURN(std::string marker, IssueToken(tx, random_, row));
+  return st::RevokeToken(tx, HashSecret(marker), now);
 }
 
 // ---------------------------------------------------------------- organisers

@@ -48,9 +48,9 @@ struct GroupInput {
   std::optional<int64_t> quorum;
   std::optional<bool> is_public;
   std::optional<std::string>
-      bank_holiday_region;               // england-and-wales | scotland | northern-ireland
-  std::optional<int64_t> reminder_days;  // 0..60 (default 7)
-  bool no_reminders = false;             // reminder_days: null
+      bank_holiday_region{};               // england-and-wales | scotland | northern-ireland
+  std::optional<int64_t> reminder_days{};  // 0..60 (default 7)
+  bool no_reminders = false;               // reminder_days: null
 };
 // A change to a group's settings: only the fields present change. The time zone can change
 // only while the group has no meetings (their stored wall times would mean other instants).
@@ -165,6 +165,13 @@ struct KeptMeeting {
   std::string field;   // venue_id | start_time | duration_minutes
   std::string reason;  // in words
 };
+// Who a committed change told, by the very plan its notices followed (change_notices.h): what the
+// organiser's page says after "Confirm".
+struct NoticeTally {
+  int told = 0;          // people emailed about it (a waiting email of theirs may now cover it)
+  int withdrawn = 0;     // waiting emails withdrawn, since this change undid what they told
+  bool started = false;  // a presenter change to a meeting that has started: nobody is told
+};
 struct SeriesEditResult {
   SeriesSummary series;  // after the change
   std::vector<Id> changed, cancelled, added;
@@ -172,11 +179,13 @@ struct SeriesEditResult {
   std::vector<Warning> warnings;
   std::vector<std::string> summary;  // what changed, in words, one sentence each
   bool any = false;                  // false: the patch asked for what already was
+  NoticeTally notices;               // ChangeSeries only
 };
 struct MeetingEditResult {
   MeetingView view;
   std::vector<Warning> warnings;
   bool changed = false;  // false: the patch asked for what already was
+  NoticeTally notices;   // ChangeMeeting only
 };
 struct MemberCreated {
   calendar::Member member;
@@ -262,7 +271,9 @@ struct MemberHome {
   calendar::Member member;
   calendar::Group group;
   std::vector<MemberMeeting> upcoming;
-  int live_feed_links = 0;
+  // The member's calendar link (secrets.h FeedLinkToken): the same on every visit, until the
+  // member or the organiser asks for a new one.
+  std::string feed_token;
 };
 struct ApologyPage {
   calendar::Member member;
@@ -286,6 +297,15 @@ struct VenuePage {
   calendar::Venue venue;
   std::vector<MeetingView> upcoming;  // meetings of public groups only
 };
+// ---- month views (ops/month.cc): a month's meetings for the calendar pages ----
+struct MonthView {
+  calendar::Group group;  // the group's view: its group
+  calendar::Venue venue;  // the venue's view: its venue
+  int year = 0, month = 0;
+  std::string timezone;       // the zone of `today` (a venue's view: Operations::kVenueZone)
+  calendar::CivilDate today;  // in `timezone`
+  std::vector<MeetingView> meetings;  // starting in the month, cancelled ones too, by start
+};
 
 // ---- organiser pages (ops/organise.cc) ----
 struct PreviewRecipient {
@@ -302,6 +322,8 @@ struct ChangePreview {
   std::optional<Status> blocked;  // e.g. a venue clash, which "force" may override
   std::vector<PreviewRecipient> told;
   std::vector<PreviewRecipient> not_told;
+  // A presenter change to a meeting that has started: nobody is told (told and not_told empty).
+  bool started = false;
 };
 struct MinutesPerson {
   std::string name;
@@ -313,6 +335,46 @@ struct MinutesHeader {
   std::string heading;  // MINUTES OF ... MEETING HELD ON MONDAY 15 MARCH 2010 AT PREMISES OF ...
   bool register_taken = false;  // false: "In attendance" lists the members expected
   std::vector<MinutesPerson> attendance, apologies, presenting;
+};
+
+// ---- the organiser's desk: members from a CSV file, attendance over a period (ops/desk.cc) ----
+// One problem of an import: the line of the file (the header is line 1; a row written over
+// several lines gives its first), the column it is about (name, email, organisation, role,
+// delivery; empty when it is about the whole row or file) and what to fix, in words.
+struct CsvIssue {
+  int line = 0;
+  std::string field;
+  std::string message;
+};
+// One row of an imported file and what it does (or, in a dry run, would do).
+struct ImportLine {
+  int line = 0;
+  MemberPatch cells;                 // as typed; a column the file does not have is absent
+  std::string action;                // added | updated | unchanged | invalid
+  bool returning = false;            // added: a former member comes back
+  std::vector<std::string> changed;  // updated: the fields that change (name, organisation, ...)
+  std::vector<CsvIssue> errors;      // invalid: every problem of the row
+};
+struct MemberImport {
+  int added = 0, updated = 0, unchanged = 0;
+  std::vector<ImportLine> lines;  // every row but the header and blank ones, in file order
+  std::vector<CsvIssue> errors;   // every problem, by line: any at all and nothing is stored
+  bool stored = false;            // written and committed (not a dry run, no problem)
+};
+inline constexpr int kMaxImportRows = 5000;
+// One member's attendance at the meetings held in a period.
+struct MemberAttendance {
+  calendar::Member member;  // current or former (left_at set)
+  int meetings = 0;         // the meetings held while they were a member: "expected"
+  int present = 0, apologies = 0, absent = 0;  // the rest of `meetings` were not recorded
+};
+struct GroupAttendanceView {
+  calendar::Group group;
+  std::optional<calendar::CivilDate> from, to;
+  int meetings = 0;  // meetings held: scheduled (not cancelled) and started, in [from, to]
+  // Every current member, and each former one who was a member for one of those meetings, by
+  // name.
+  std::vector<MemberAttendance> members;
 };
 
 class Operations {
@@ -377,8 +439,8 @@ class Operations {
   // since any organiser can add any address to their group and would otherwise gain a link into
   // that person's other groups. kNotFound for an unknown, replaced or revoked link.
   Result<MemberHome> MemberByPage(const std::string& page_token);
-  // Replaces the member's calendar feed link: every earlier one stops working. Returns the new
-  // feed token (shown once: only its hash is kept).
+  // Replaces the member's calendar feed link: every earlier one (stored or derived) stops
+  // working. Returns the new one, the derived token MemberByPage shows from now on.
   Result<std::string> NewFeedLink(const std::string& page_token);
   // choice: "feed" | "invitations" (and notices on) | "none" (unsubscribed from notices).
   Status SetNotices(const std::string& page_token, const std::string& choice);
@@ -404,6 +466,17 @@ class Operations {
   Result<GroupPage> PublicGroup(const std::string& slug);
   Result<MeetingView> PublicMeeting(Id meeting_id);
   Result<VenuePage> PublicVenue(Id venue_id);
+  // Month views (ops/month.cc). `month` is "YYYY-MM" (years kFirstMonthYear to kLastMonthYear),
+  // or empty for the current month in the group's zone; anything else is kInvalidArgument on
+  // "month", checked after the group or venue is found (a private or unknown group is kNotFound
+  // either way). A venue's view holds the meetings of public groups only, as its page does, and
+  // takes "today" in kVenueZone (a venue has no zone of its own).
+  static constexpr const char* kVenueZone = "Europe/London";
+  static constexpr int kFirstMonthYear = 1970, kLastMonthYear = 2999;
+  Result<MonthView> PublicGroupMonth(const std::string& slug, const std::string& month);
+  Result<MonthView> PublicVenueMonth(Id venue_id, const std::string& month);
+  // The organiser's own group, public or private.
+  Result<MonthView> GroupMonth(Id organiser, const std::string& slug, const std::string& month);
 
   // ---- venues ----
   Result<calendar::Venue> CreateVenue(Id organiser, const VenueInput& in);
@@ -469,8 +542,15 @@ class Operations {
   Result<MeetingView> GetMeeting(Id organiser, Id meeting_id);
   Result<MeetingEditResult> ChangeMeeting(Id organiser, Id meeting_id, const std::string& if_match,
                                           const MeetingPatch& patch);
-  Result<calendar::Presenter> AddPresenter(Id organiser, Id meeting_id, const PresenterInput& in);
-  Status RemovePresenter(Id organiser, Id meeting_id, Id presenter_id);
+  // Presenters. Members and presenters are told (through the change hook) unless the meeting has
+  // started: then the feeds change and nobody is emailed. `if_match` (the meeting's ETag; empty:
+  // not checked, as the API does) keeps a confirm form from adding twice; `tally`, when given,
+  // says who was told.
+  Result<calendar::Presenter> AddPresenter(Id organiser, Id meeting_id, const PresenterInput& in,
+                                           const std::string& if_match = "",
+                                           NoticeTally* tally = nullptr);
+  Status RemovePresenter(Id organiser, Id meeting_id, Id presenter_id,
+                         const std::string& if_match = "", NoticeTally* tally = nullptr);
 
   // ---- apologies and the register ----
   // Records apologies on a member's behalf; true when new (a repeat changes nothing).
@@ -481,7 +561,9 @@ class Operations {
   // ---- the notice outbox ----
   // Notices of the organiser's groups, newest first; `status` is "" (every notice but the
   // superseded) or queued|sent|failed|superseded.
-  Result<std::vector<notify::OutboxEntry>> ListOutbox(Id organiser, const std::string& status);
+  // `with_superseded` keeps the superseded in the unfiltered list (the outbox page's "All").
+  Result<std::vector<notify::OutboxEntry>> ListOutbox(Id organiser, const std::string& status,
+                                                      bool with_superseded = false);
 
   Result<std::vector<calendar::Busy>> VenueBusy(Id organiser, Id venue_id, const std::string& from,
                                                 const std::string& to);
@@ -496,6 +578,10 @@ class Operations {
   // A new personal page link for the member (earlier ones stop working): the member and the
   // page token (shown once); feed_token stays empty.
   Result<MemberCreated> NewMemberPageLink(Id organiser, Id member_id);
+  // The member's page link for the organiser to send them (secrets.h PageLinkToken, in
+  // page_token): derived, so nothing is written and their earlier links keep working. The same
+  // link until their page links are revoked (RotateMemberLink "page", revoke_only).
+  Result<MemberCreated> PageLinkFor(Id organiser, Id member_id);
   // Revokes the member's live `kind` ("feed" or "page") tokens and, unless `revoke_only`,
   // issues a new one (returned in feed_token or page_token, shown once). A revoked feed URL
   // answers 404.
@@ -503,11 +589,36 @@ class Operations {
                                          bool revoke_only);
   // What ChangeMeeting would do, and who would be told what, without writing anything.
   Result<ChangePreview> PreviewChange(Id organiser, Id meeting_id, MeetingPatch patch);
+  // What AddPresenter or RemovePresenter would do, and who would be told what, without writing
+  // anything (the same never-committed transaction as PreviewChange). `started`: nobody would be.
+  Result<ChangePreview> PreviewAddPresenter(Id organiser, Id meeting_id, const PresenterInput& in);
+  Result<ChangePreview> PreviewRemovePresenter(Id organiser, Id meeting_id, Id presenter_id);
   // The register in one go: `present` are present; every other member is absent, except those
   // who sent apologies (they stay "apologies").
   Status SetRegister(Id organiser, Id meeting_id, const std::vector<Id>& present);
   // The minutes header in the shape of the seed minutes (tests/testdata/seed/).
   Result<MinutesHeader> Minutes(Id organiser, Id meeting_id);
+
+  // ---- the organiser's desk (ops/desk.cc) ----
+  // Members from CSV text (docs/api.md, "Members: ... import and export"): a header row naming
+  // name and email and, if it likes, organisation, role and delivery (any case, any order),
+  // then one member per row, at most kMaxImportRows. Each row is checked as AddMember checks
+  // one member (ApplyMemberFields) and matched by email (any case) with the group's members:
+  // a current one is updated (only the columns the file has; the stored address is kept), a
+  // former one comes back as AddMember brings them back, anyone else is added; each member
+  // added gets their links and the welcome notice (the member hook). An email twice in the file
+  // is an error. With any problem nothing is stored and `errors` lists every one (the result is
+  // still Ok). Otherwise, unless `dry_run`, every row is written in ONE transaction. kNotFound
+  // for another organiser's group.
+  Result<MemberImport> ImportMembers(Id organiser, const std::string& slug, const std::string& csv,
+                                     bool dry_run);
+  // Each member's attendance at the group's meetings held with start dates in [from, to]
+  // ("YYYY-MM-DD"; empty: no bound): scheduled meetings that have started (cancelled ones do not
+  // count). A member counts for a meeting as its register does (ListMembersAt); present and
+  // absent come from the register, apologies from apologies (the register wins, as in
+  // Attendance). kInvalidArgument on "from" or "to".
+  Result<GroupAttendanceView> GroupAttendance(Id organiser, const std::string& slug,
+                                              const std::string& from, const std::string& to);
 
   // ETags of changeable objects (strong, quoted).
   static std::string MeetingETag(const calendar::Meeting& m);
@@ -542,6 +653,30 @@ class Operations {
                                         int64_t now, MeetingEvent* change);
   Status Commit(calendar::store::Tx& tx);
   Status Changed(calendar::store::Tx& tx, const MeetingEvent& change, int64_t now);
+  // Who the change hook will tell of `change` (the plan of change_notices.h), read in its
+  // transaction before it queues; empty when no hook is set.
+  Result<NoticeTally> TallyNotices(calendar::store::Tx& tx, const MeetingEvent& change,
+                                   int64_t now);
+  // True once the meeting has started (its start, in its group's zone, is not after `now`).
+  Result<bool> Started(calendar::store::Tx& tx, const calendar::Meeting& m, int64_t now);
+  // A presenter added or removed inside `tx` (no commit, no notices): the event in *change.
+  Result<calendar::Presenter> ApplyAddPresenter(calendar::store::Tx& tx, Id organiser,
+                                                Id meeting_id, const std::string& if_match,
+                                                const PresenterInput& in, int64_t now,
+                                                MeetingEvent* change);
+  Status ApplyRemovePresenter(calendar::store::Tx& tx, Id organiser, Id meeting_id,
+                              const std::string& if_match, Id presenter_id, int64_t now,
+                              MeetingEvent* change);
+  // Shared by AddPresenter and RemovePresenter: tells of `change` unless the meeting started.
+  Status PresenterChanged(calendar::store::Tx& tx, const MeetingEvent& change, int64_t now,
+                          NoticeTally* tally);
+  // Ends every link of `kind` ("feed" or "page") of the member: revokes the stored ones and
+  // raises store::TokenEpoch, which ends the derived ones (secrets.h) even when none was stored.
+  Status EndMemberLinks(calendar::store::Tx& tx, Id member_id, const std::string& kind,
+                        int64_t now);
+  // ChangePreview's presenter half: the change written in a transaction that is rolled back.
+  Result<ChangePreview> PreviewPresenter(Id organiser, Id meeting_id, const PresenterInput* add,
+                                         Id remove_id);
   // The member page link's member, or kNotFound.
   Result<calendar::Member> PageMember(calendar::store::Tx& tx, const std::string& page_token);
   // Loads the member and meeting of an apology link and checks its signature.

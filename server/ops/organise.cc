@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "calendar/names.h"
 #include "calendar/words.h"
 #include "notify/notices.h"
 #include "server/ops/change_notices.h"
@@ -20,19 +21,11 @@ std::string Upper(std::string s) {
   return s;
 }
 
-std::string Surname(const std::string& name) {
-  size_t end = name.find_last_not_of(' ');
-  if (end == std::string::npos) return name;
-  size_t sp = name.find_last_of(' ', end);
-  return sp == std::string::npos ? name : name.substr(sp + 1, end - sp);
-}
-
+// The order of the members page too (calendar/names.h).
 void SortBySurname(std::vector<MinutesPerson>* people) {
-  std::stable_sort(people->begin(), people->end(),
-                   [](const MinutesPerson& a, const MinutesPerson& b) {
-                     return std::pair(Upper(Surname(a.name)), Upper(a.name)) <
-                            std::pair(Upper(Surname(b.name)), Upper(b.name));
-                   });
+  std::stable_sort(
+      people->begin(), people->end(),
+      [](const MinutesPerson& a, const MinutesPerson& b) { return BySurname(a.name, b.name); });
 }
 
 }  // namespace
@@ -65,7 +58,9 @@ Result<MemberCreated> Operations::RotateMemberLink(Id organiser, Id member_id,
     return m.status().code() == Code::kNotFound ? NotFound("no such member") : m.status();
   ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, m->group_id));
   if (g.organiser_id != organiser || m->left_at) return NotFound("no such member");
-  RETURN_IF_ERROR(st::RevokeMemberTokens(tx, m->id, kind, now));
+  // Revoking ends the derived links too (their epoch rises); issuing one raises it as well.
+  RETURN_IF_ERROR(revoke_only ? EndMemberLinks(tx, m->id, kind, now)
+                              : st::RevokeMemberTokens(tx, m->id, kind, now));
   MemberCreated out;
   out.member = *m;
   if (!revoke_only) {
@@ -79,6 +74,95 @@ Result<MemberCreated> Operations::RotateMemberLink(Id organiser, Id member_id,
   // The member's feed cache is keyed by revision: a revoked token must stop answering at once.
   RETURN_IF_ERROR(st::BumpRevision(tx, now));
   RETURN_IF_ERROR(Commit(tx));
+  return out;
+}
+
+Result<MemberCreated> Operations::PageLinkFor(Id organiser, Id member_id) {
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+  auto m = st::GetMember(tx, member_id);
+  if (!m.ok())
+    return m.status().code() == Code::kNotFound ? NotFound("no such member") : m.status();
+  ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, m->group_id));
+  if (g.organiser_id != organiser || m->left_at) return NotFound("no such member");
+  ASSIGN_OR_RETURN(int64_t epoch, st::TokenEpoch(tx, m->id, "page"));
+  MemberCreated out;
+  out.member = *m;
+  out.page_token = PageLinkToken(link_key_, m->id, m->links_version, epoch);
+  return out;
+}
+
+namespace {
+
+// Who hears of a change: exactly the plan the notices will follow (server/ops/change_notices.h);
+// every member's calendar feed shows the change either way. Each `how` is said after "will get"
+// (told) or "get no email:" (not told).
+void AddRecipients(const notify::MeetingChangePlan& plan, ChangePreview* out) {
+  for (const notify::PlannedNotice& n : plan.notices) {
+    const notify::Recipient& r = n.to;
+    if (n.action == notify::PlannedAction::kWithdraw) {
+      out->not_told.push_back({r.name, r.email,
+                               "the email about the earlier change had not gone out yet, and "
+                               "this change undoes it, so it will not be sent"});
+      continue;
+    }
+    std::string how = r.member_id == 0 ? "an email notice, as a presenter"
+                      : r.delivery == Delivery::kInvitations
+                          ? "an email with the updated calendar invitation"
+                          : "an email notice; their calendar feed shows the change";
+    if (n.action == notify::PlannedAction::kUpdate)
+      how += " (one email with the earlier change still waiting to go)";
+    out->told.push_back({r.name, r.email, how});
+  }
+  for (const notify::Recipient& r : plan.unsubscribed)
+    out->not_told.push_back({r.name, r.email,
+                             "they unsubscribed from notices (their calendar feed still shows "
+                             "the change)"});
+  for (const notify::Recipient& r : plan.no_address)
+    out->not_told.push_back(
+        {r.name, "", r.member_id == 0 ? "a presenter with no email address" : "no email address"});
+}
+
+}  // namespace
+
+Result<ChangePreview> Operations::PreviewAddPresenter(Id organiser, Id meeting_id,
+                                                      const PresenterInput& in) {
+  return PreviewPresenter(organiser, meeting_id, &in, 0);
+}
+
+Result<ChangePreview> Operations::PreviewRemovePresenter(Id organiser, Id meeting_id,
+                                                         Id presenter_id) {
+  return PreviewPresenter(organiser, meeting_id, nullptr, presenter_id);
+}
+
+Result<ChangePreview> Operations::PreviewPresenter(Id organiser, Id meeting_id,
+                                                   const PresenterInput* add, Id remove_id) {
+  ChangePreview out;
+  {
+    ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+    ASSIGN_OR_RETURN(Meeting m, OwnedMeeting(tx, organiser, meeting_id));
+    ASSIGN_OR_RETURN(out.before, LoadView(tx, m));
+  }
+  out.etag = MeetingETag(out.before.meeting);
+  const int64_t now = clock_();
+  // Written and planned in one transaction that is never committed (as PreviewChange).
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
+  MeetingEvent change;
+  if (add) {
+    RETURN_IF_ERROR(
+        ApplyAddPresenter(tx, organiser, meeting_id, out.etag, *add, now, &change).status());
+  } else {
+    RETURN_IF_ERROR(
+        ApplyRemovePresenter(tx, organiser, meeting_id, out.etag, remove_id, now, &change));
+  }
+  ASSIGN_OR_RETURN(out.after, LoadView(tx, change.after));
+  out.changed = true;
+  ASSIGN_OR_RETURN(out.started, Started(tx, change.before, now));
+  if (out.started) return out;  // PresenterChanged tells nobody
+  NoticeContext ctx;
+  ctx.base_url = base_url_;
+  ctx.random = random_;
+  ASSIGN_OR_RETURN(notify::MeetingChangePlan plan, PlanChangeNotices(tx, change, now, ctx));
+  AddRecipients(plan, &out);
   return out;
 }
 
@@ -118,32 +202,7 @@ Result<ChangePreview> Operations::PreviewChange(Id organiser, Id meeting_id, Mee
   }
   RETURN_IF_ERROR(st);
   if (!out.changed) return out;
-  // Who hears of it: exactly the plan the notices will follow (server/ops/change_notices.h); every
-  // member's calendar feed shows the change either way.
-  for (const notify::PlannedNotice& n : plan.notices) {
-    const notify::Recipient& r = n.to;
-    if (n.action == notify::PlannedAction::kWithdraw) {
-      out.not_told.push_back({r.name, r.email,
-                              "their notice of an earlier change, not sent yet, is withdrawn: "
-                              "this change undoes it"});
-      continue;
-    }
-    std::string how = r.member_id == 0 ? "an email notice, as a presenter"
-                      : r.delivery == Delivery::kInvitations
-                          ? "an email with the updated calendar invitation"
-                          : "an email notice; their calendar feed shows the change";
-    if (n.action == notify::PlannedAction::kUpdate)
-      how += " (one email with the earlier change still waiting to go)";
-    out.told.push_back({r.name, r.email, how});
-  }
-  for (const notify::Recipient& r : plan.unsubscribed)
-    out.not_told.push_back({r.name, r.email,
-                            "unsubscribed from notices: no email (their calendar feed still "
-                            "shows the change)"});
-  for (const notify::Recipient& r : plan.no_address)
-    out.not_told.push_back({r.name, "",
-                            r.member_id == 0 ? "presenter with no email address: not told"
-                                             : "no email address: not told"});
+  AddRecipients(plan, &out);
   return out;
 }
 

@@ -147,6 +147,20 @@ bool PageLinkTokenValid(const std::string& link_key, const std::string& token,
   return SecretsEqual(token, PageLinkToken(link_key, member.id, member.links_version, epoch));
 }
 
+std::string FeedLinkToken(const std::string& link_key, calendar::Id member_id,
+                          int64_t links_version, int64_t epoch) {
+  return LinkToken(link_key, 0, member_id,
+                   "feed|" + std::to_string(member_id) + "|" + std::to_string(links_version) + "|" +
+                       std::to_string(epoch));
+}
+
+bool FeedLinkTokenValid(const std::string& link_key, const std::string& token,
+                        const calendar::Member& member, int64_t epoch) {
+  auto id = DecodeUnsubscribeToken(token);  // the same layout: meeting 0, the member
+  if (!id || *id != member.id) return false;
+  return SecretsEqual(token, FeedLinkToken(link_key, member.id, member.links_version, epoch));
+}
+
 std::optional<ApologyRef> DecodeApologyToken(const std::string& token) {
   if (token.size() != 43) return std::nullopt;
   unsigned char raw[32];

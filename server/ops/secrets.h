@@ -77,6 +77,16 @@ std::string PageLinkToken(const std::string& link_key, calendar::Id member_id,
 bool PageLinkTokenValid(const std::string& link_key, const std::string& token,
                         const calendar::Member& member, int64_t epoch);
 
+// A member's calendar link shown on their page: /feeds/members/{token}.ics. Same layout as a page
+// link token, the MAC over "feed|member|links_version|epoch" with `epoch` =
+// store::TokenEpoch(member, "feed"), so the page can show it on every visit although only hashes
+// of issued tokens are stored. Any new or revoked feed link (the member's "new calendar link", the
+// API's feed-token calls) raises the epoch and ends it; removing the member (links_version) too.
+std::string FeedLinkToken(const std::string& link_key, calendar::Id member_id,
+                          int64_t links_version, int64_t epoch);
+bool FeedLinkTokenValid(const std::string& link_key, const std::string& token,
+                        const calendar::Member& member, int64_t epoch);
+
 // Reply addresses of invitations (iMIP REPLY, docs/api.md "Replies from calendars"):
 // reply+<token>@<reply domain>. The token is 52 characters of lower-case base32 (RFC 4648
 // alphabet, no padding) of the same 32-byte layout as an apology token (meeting id, member id,

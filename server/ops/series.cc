@@ -56,7 +56,7 @@ CivilDate Today(const Group& g, int64_t now) {
   return t.ok() ? t->date : CivilFromDays(now / 86400);
 }
 
-Result<bool> Started(const Group& g, const Meeting& m, int64_t now) {
+Result<bool> HasStarted(const Group& g, const Meeting& m, int64_t now) {
   ASSIGN_OR_RETURN(int64_t start, ToUnix(g.timezone, m.start));
   return start <= now;
 }
@@ -268,7 +268,7 @@ Result<SeriesSummary> Operations::Summarize(st::Tx& tx, const Series& s, int64_t
     ++out.meetings;
     if (!out.first) out.first = m.start;
     out.last = m.start;
-    ASSIGN_OR_RETURN(bool started, Started(g, m, now));
+    ASSIGN_OR_RETURN(bool started, HasStarted(g, m, now));
     if (!started) {
       ++out.upcoming;
       if (!out.next) out.next = m.start;
@@ -358,11 +358,10 @@ Result<SeriesEditResult> Operations::ApplySeriesChange(st::Tx& tx, Id organiser,
       hi = std::max(hi, m.start.date);
     }
     if (meetings.empty() || *from < lo || *from > hi)
-      return InvalidArgument("from",
-                             "from must be a date within the series (" +
-                                 (meetings.empty() ? std::string("it has no meetings")
-                                                   : FormatDate(lo) + " to " + FormatDate(hi)) +
-                                 ")");
+      return InvalidArgument("from", "from must be a date within the series (" +
+                                         (meetings.empty() ? std::string("it has no meetings")
+                                                           : LongDate(lo) + " to " + LongDate(hi)) +
+                                         ")");
   }
 
   Series after = before;
@@ -404,7 +403,7 @@ Result<SeriesEditResult> Operations::ApplySeriesChange(st::Tx& tx, Id organiser,
     from = Today(g, now);
     for (const Meeting& m : meetings) {
       if (m.status != MeetingStatus::kScheduled) continue;
-      ASSIGN_OR_RETURN(bool started, Started(g, m, now));
+      ASSIGN_OR_RETURN(bool started, HasStarted(g, m, now));
       if (started) continue;
       Meeting c = m;
       c.status = MeetingStatus::kCancelled;
@@ -429,7 +428,7 @@ Result<SeriesEditResult> Operations::ApplySeriesChange(st::Tx& tx, Id organiser,
     if (new_agenda) after.agenda = *new_agenda;
     for (const Meeting& m : meetings) {
       Meeting c = m;
-      ASSIGN_OR_RETURN(bool started, Started(g, m, now));
+      ASSIGN_OR_RETURN(bool started, HasStarted(g, m, now));
       if (m.start.date < *from || started) {
         // Before the change, or held: keeps the title and agenda it was shown with.
         if (new_title && *new_title != before.title && !c.title) c.title = before.title;
@@ -548,7 +547,7 @@ Result<SeriesEditResult> Operations::ApplySeriesChange(st::Tx& tx, Id organiser,
     for (const Meeting& m : meetings) {
       if (kept_dates.count(m.original_start.date)) continue;
       if (m.status != MeetingStatus::kScheduled) continue;
-      ASSIGN_OR_RETURN(bool started, Started(g, m, now));
+      ASSIGN_OR_RETURN(bool started, HasStarted(g, m, now));
       if (started)
         return InvalidArgument(until ? "until" : "count",
                                "the series would drop the meeting of " + LongDate(m.start.date) +
@@ -656,7 +655,16 @@ Result<SeriesEditResult> Operations::ChangeSeries(Id organiser, Id series_id,
   ASSIGN_OR_RETURN(SeriesEditResult out,
                    ApplySeriesChange(tx, organiser, series_id, if_match, patch, now, &ev));
   if (!out.any) return out;
-  if (series_hook_) RETURN_IF_ERROR(series_hook_(tx, ev, now));
+  if (series_hook_) {
+    // Who the hook tells, by the plan it follows, for the page's "Saved." line.
+    NoticeContext ctx;
+    ctx.base_url = base_url_;
+    ctx.random = random_;
+    ASSIGN_OR_RETURN(notify::SeriesChangePlan plan, PlanSeriesNotices(tx, ev, now, ctx));
+    for (const auto& n : plan.notices)
+      ++(n.action == notify::PlannedAction::kWithdraw ? out.notices.withdrawn : out.notices.told);
+    RETURN_IF_ERROR(series_hook_(tx, ev, now));
+  }
   RETURN_IF_ERROR(Commit(tx));
   return out;
 }
@@ -698,8 +706,8 @@ Result<Operations::SeriesChangePreview> Operations::PreviewSeriesChange(Id organ
     const notify::Recipient& r = n.to;
     if (n.action == notify::PlannedAction::kWithdraw) {
       out.not_told.push_back({r.name, r.email,
-                              "no email: this puts the meetings back as they were before an "
-                              "earlier change, whose email has not gone yet and now will not"});
+                              "this puts the meetings back as they were before an earlier "
+                              "change, whose email had not gone out yet, so it will not be sent"});
       continue;
     }
     std::string how = r.delivery == Delivery::kInvitations
@@ -711,10 +719,10 @@ Result<Operations::SeriesChangePreview> Operations::PreviewSeriesChange(Id organ
   }
   for (const notify::Recipient& r : plan.unsubscribed)
     out.not_told.push_back({r.name, r.email,
-                            "unsubscribed from emails: not told (their calendar feed still shows "
+                            "they unsubscribed from notices (their calendar feed still shows "
                             "the change)"});
   for (const notify::Recipient& r : plan.no_address)
-    out.not_told.push_back({r.name, "", "no email address: not told"});
+    out.not_told.push_back({r.name, "", "no email address"});
   return out;
 }
 

@@ -19,6 +19,7 @@ json MemberMeetingModel(const MemberMeeting& mm) {
   j["mm_open"] = mm.open;
   j["mm_token"] = mm.apology_token;
   if (!mm.reason.empty()) j["mm_reason"] = mm.reason;
+  j["mm_reason_stop"] = EndsSentence(mm.reason);
   return j;
 }
 
@@ -27,13 +28,14 @@ void SendMemberHome(App& app, httplib::Response& res, const std::string& token,
   json meetings = json::array();
   for (const MemberMeeting& mm : h.upcoming) meetings.push_back(MemberMeetingModel(mm));
   const calendar::Member& m = h.member;
+  const std::string feed = links::MemberFeed(app.config().base_url, h.feed_token);
   json data = {
       {"member", {{"name", m.name}}},
       {"group", {{"name", h.group.name}}},
       {"meetings", meetings},
       {"token", token},
       {"csrf", app.ops().FormToken("member", token)},
-      {"has_feed", h.live_feed_links > 0},
+      {"feed", {{"https", feed}, {"webcal", links::Webcal(feed)}}},
       {"choice_feed", !m.unsubscribed && m.delivery == calendar::Delivery::kFeed},
       {"choice_invitations", !m.unsubscribed && m.delivery == calendar::Delivery::kInvitations},
       {"choice_none", m.unsubscribed}};
@@ -74,19 +76,21 @@ void MemberHome(App& app, const httplib::Request& req, httplib::Response& res) {
   HandleLink(req, res, [&](const std::string& token, std::string&) -> Status {
     ASSIGN_OR_RETURN(auto h, app.ops().MemberByPage(token));
     json extra = json::object();
-    if (Form(req).Get("saved") == "1") extra["notice"] = "Your choice is saved.";
+    const Form q(req);
+    if (q.Get("saved") == "1") extra["notice"] = "Your choice is saved.";
+    if (q.Get("calendar") == "new") extra["feed_new"] = true;
     SendMemberHome(app, res, token, h, extra);
     return Status::Ok();
   });
 }
 
+// A new calendar link, then back to the page (POST/redirect/GET: a reload shows the page again
+// and issues nothing), which shows it as every later visit will.
 void MemberFeedLink(App& app, const httplib::Request& req, httplib::Response& res) {
-  auto issue = [&](const std::string& token, std::string&) -> Status {
-    ASSIGN_OR_RETURN(std::string feed, app.ops().NewFeedLink(token));
-    ASSIGN_OR_RETURN(auto h, app.ops().MemberByPage(token));
-    const std::string url = links::MemberFeed(app.config().base_url, feed);
-    SendMemberHome(app, res, token, h,
-                   {{"feed", {{"https", url}, {"webcal", links::Webcal(url)}}}});
+  auto issue = [&](const std::string& token, std::string& back) -> Status {
+    back = links::MemberPage("", token);
+    RETURN_IF_ERROR(app.ops().NewFeedLink(token).status());
+    SeeOther(res, back + "?calendar=new");
     return Status::Ok();
   };
   HandleLinkForm(app, req, res, "member", links::MemberPage, issue);
@@ -118,6 +122,7 @@ void SendApologyPage(App& app, const httplib::Request& req, httplib::Response& r
                {"done_sent", done == "sent" && mm.apologised},
                {"done_withdrawn", done == "withdrawn" && !mm.apologised}};
   if (!mm.reason.empty()) data["reason"] = mm.reason;
+  data["reason_stop"] = EndsSentence(mm.reason);
   if (!mm.open)
     data["closed"] = mm.view.meeting.status == calendar::MeetingStatus::kCancelled
                          ? "This meeting has been cancelled: no apologies are needed."

@@ -48,9 +48,17 @@ std::string People(size_t n);
 // [{how, count, people: [{name, email, last}]}] (organise_meetings.cc).
 nlohmann::json RecipientGroups(const std::vector<PreviewRecipient>& list);
 
-// An error of a use case in the words of the page: field names and rule keywords become what
-// the organiser sees on the form ("pattern.count" -> "the number of meetings"), first letter up.
-std::string PlainWords(const std::string& message);
+// "Who will be told" on a change preview (meetings, presenters, series), said once:
+// {nobody_told, told_count ("21 people"), told_groups, not_told_groups}, each group
+// RecipientGroups' with a `lead`: "20 people get" (or, when all get the same, "Each gets") before
+// its `how`; not told: "21 people get" before "no email: <how>" (organise_meetings.cc).
+nlohmann::json TellModel(const std::vector<PreviewRecipient>& told,
+                         const std::vector<PreviewRecipient>& not_told);
+// A preview's confirm button: "Confirm and tell them", or just "Confirm" when nobody is told.
+std::string ConfirmLabel(const std::string& verb, bool tell);
+// After a confirmed change: "The notices are on their way: 21 people will get an email.", or
+// "Nobody needed an email: ..." saying why.
+std::string ToldWords(int64_t told, int64_t withdrawn);
 
 // The view model of the new-series form on the group page (organise_series.cc): the values of
 // `filled` (the form as sent: after "Change" on the preview, or an error) or, when null, the

@@ -1,6 +1,9 @@
 // The organiser's members pages: the list with each member's details and notice state, adding,
 // editing, new personal links, removal and the former members. routes.cc has already checked the
 // session and (for POST) the form token.
+#include <algorithm>
+
+#include "calendar/names.h"
 #include "calendar/words.h"
 #include "server/api/api_handlers.h"
 #include "server/http/links.h"
@@ -29,6 +32,11 @@ void SendMembersPage(App& app, const Viewer& viewer, httplib::Response& res,
     const Id org = viewer.organiser.id;
     ASSIGN_OR_RETURN(calendar::Group g, app.ops().GetGroup(org, slug));
     ASSIGN_OR_RETURN(auto members, app.ops().ListMembers(org, slug));
+    // By surname, as the minutes list people.
+    std::stable_sort(members.begin(), members.end(),
+                     [](const calendar::Member& a, const calendar::Member& b) {
+                       return calendar::BySurname(a.name, b.name);
+                     });
     ASSIGN_OR_RETURN(auto failing, app.ops().FailingAddresses(org, slug));
     json list = json::array();
     for (const calendar::Member& m : members) {
@@ -36,16 +44,19 @@ void SendMembersPage(App& app, const Viewer& viewer, httplib::Response& res,
                             : m.delivery == calendar::Delivery::kInvitations
                                 ? "email invitations"
                                 : "email notices, calendar feed";
-      json mj = {{"id", m.id},
-                 {"name", m.name},
-                 {"email", m.email},
-                 {"chair", m.role == calendar::Role::kChair},
-                 {"role_member", m.role == calendar::Role::kMember},
-                 {"role_organiser", m.role == calendar::Role::kOrganiser},
-                 {"invitations", m.delivery == calendar::Delivery::kInvitations},
-                 {"organisation_value", m.organisation},
-                 {"etag", Operations::MemberETag(m)},
-                 {"notices", notices}};
+      json mj = {
+          {"id", m.id},
+          {"name", m.name},
+          {"email", m.email},
+          {"chair", m.role == calendar::Role::kChair},
+          {"role_words",
+           m.role == calendar::Role::kMember ? json(nullptr) : json(calendar::RoleName(m.role))},
+          {"role_member", m.role == calendar::Role::kMember},
+          {"role_organiser", m.role == calendar::Role::kOrganiser},
+          {"invitations", m.delivery == calendar::Delivery::kInvitations},
+          {"organisation_value", m.organisation},
+          {"etag", Operations::MemberETag(m)},
+          {"notices", notices}};
       if (!m.organisation.empty()) mj["organisation"] = m.organisation;
       if (auto it = failing.find(calendar::LowerAscii(m.email)); it != failing.end())
         mj["failing"] = it->second.empty() ? "no answer" : it->second;
@@ -75,16 +86,35 @@ void SendMembersPage(App& app, const Viewer& viewer, httplib::Response& res,
   });
 }
 
-// A personal page link just made, for the members page to show this once.
-json NewLink(App& app, const MemberCreated& made) {
-  return {{"name", made.member.name},
-          {"url", links::MemberPage(app.config().base_url, made.page_token)}};
+// A member's page link for the members page to show: `welcomed` (a new member: the welcome email
+// took it to them), else to send them, with `revoked` saying whether their earlier ones died.
+json NewLink(App& app, const calendar::Member& m, const std::string& page_token, bool welcomed,
+             bool revoked) {
+  return {{"name", m.name},
+          {"email", m.email},
+          {"welcomed", welcomed},
+          {"revoked", revoked},
+          {"url", links::MemberPage(app.config().base_url, page_token)}};
 }
 
 }  // namespace
 
 void Members(App& app, const Viewer& viewer, const httplib::Request& req, httplib::Response& res) {
   const Form f(req);
+  if (auto imported = ImportDoneNotice(f))
+    return SendMembersPage(app, viewer, res, req.matches[1], nullptr, *imported);
+  if (!f.Get("link").empty()) {
+    // "Send their page link" (MemberLink) came back here: the link is derived, so this GET shows
+    // it without writing anything. A member of another group, or none, shows no link.
+    json link = nullptr;
+    auto id = ParseId(f.Get("link"), "link");
+    auto g = app.ops().GetGroup(viewer.organiser.id, req.matches[1]);
+    if (id.ok() && g.ok())
+      if (auto made = app.ops().PageLinkFor(viewer.organiser.id, *id);
+          made.ok() && made->member.group_id == g->id)
+        link = NewLink(app, made->member, made->page_token, false, f.Get("revoked") == "1");
+    return SendMembersPage(app, viewer, res, req.matches[1], link);
+  }
   SendMembersPage(app, viewer, res, req.matches[1], nullptr,
                   f.Get("removed") == "1"
                       ? "Removed from the group. Their links no longer work; the minutes of past "
@@ -119,9 +149,10 @@ void AddMember(App& app, const Viewer& viewer, const httplib::Request& req,
     in.name = f.Get("name");
     in.email = f.Get("email");
     in.organisation = NonEmpty(f, "organisation");
+    in.role = NonEmpty(f, "role");
     in.delivery = NonEmpty(f, "delivery");
     ASSIGN_OR_RETURN(MemberCreated m, app.ops().AddMember(viewer.organiser.id, slug, in));
-    SendMembersPage(app, viewer, res, slug, NewLink(app, m));
+    SendMembersPage(app, viewer, res, slug, NewLink(app, m.member, m.page_token, true, false));
     return Status::Ok();
   });
 }
@@ -138,10 +169,16 @@ void RemoveMember(App& app, const Viewer& viewer, const httplib::Request& req,
 
 void MemberLink(App& app, const Viewer& viewer, const httplib::Request& req,
                 httplib::Response& res) {
+  // Revokes their page links only when asked; then back to the members page, which shows the
+  // (derived) link to send them (POST/redirect/GET: a reload revokes nothing more).
   HandleWithId(req, res, [&](Id id, std::string&) -> Status {
-    ASSIGN_OR_RETURN(MemberCreated link, app.ops().NewMemberPageLink(viewer.organiser.id, id));
-    ASSIGN_OR_RETURN(calendar::Group g, GroupById(app, viewer.organiser.id, link.member.group_id));
-    SendMembersPage(app, viewer, res, g.slug, NewLink(app, link));
+    const Id org = viewer.organiser.id;
+    const bool revoke = Form(req).Get("revoke") == "1";
+    ASSIGN_OR_RETURN(MemberCreated made, revoke ? app.ops().RotateMemberLink(org, id, "page", true)
+                                                : app.ops().PageLinkFor(org, id));
+    ASSIGN_OR_RETURN(calendar::Group g, GroupById(app, org, made.member.group_id));
+    SeeOther(res, GroupPath(g.slug) + "/members?link=" + std::to_string(id) +
+                      (revoke ? "&revoked=1" : ""));
     return Status::Ok();
   });
 }

@@ -4,6 +4,7 @@
 // organise_series.cc. routes.cc has already checked the session and (for POST) the form token.
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "calendar/words.h"
 #include "server/api/api_handlers.h"
@@ -169,7 +170,8 @@ void Outbox(App& app, const Viewer& viewer, const httplib::Request& req, httplib
   HandlePage(res, [&](std::string& back) -> Status {
     const std::string status = Form(req).Get("status");
     back = "/organise/outbox";  // a status filter it does not know
-    ASSIGN_OR_RETURN(auto rows, app.ops().ListOutbox(viewer.organiser.id, status));
+    // "All" is all: the superseded too (the API's unfiltered list leaves them out).
+    ASSIGN_OR_RETURN(auto rows, app.ops().ListOutbox(viewer.organiser.id, status, true));
     back.clear();
     ASSIGN_OR_RETURN(auto groups, app.ops().ListGroups(viewer.organiser.id));
     std::map<Id, std::string> zone;
@@ -179,17 +181,55 @@ void Outbox(App& app, const Viewer& viewer, const httplib::Request& req, httplib
       if (std::find(zones.begin(), zones.end(), g.timezone) == zones.end())
         zones.push_back(g.timezone);
     }
-    json list = json::array();
+    // One entry per change: the notices of one kind, meeting, subject and moment are the emails
+    // of one change to its recipients. Changes with a failure come first; otherwise newest first
+    // (the order of `rows`), and within a change the failed recipients first.
+    struct Change {
+      const notify::OutboxEntry* first;
+      std::vector<const notify::OutboxEntry*> rows;
+      std::map<std::string, int> counts;
+    };
+    std::vector<Change> changes;
+    std::map<std::tuple<std::string, Id, std::string, int64_t>, size_t> index;
     for (const notify::OutboxEntry& e : rows) {
-      const std::string tz = zone.count(e.group_id) ? zone[e.group_id] : "UTC";
-      json r = {{"to", e.to},
-                {"subject", e.subject},
-                {"status", e.status},
-                {"attempts", e.attempts},
-                {"next", e.next_attempt_at ? ShortWhen(tz, *e.next_attempt_at) : ""},
-                {"last_error", e.last_error}};
-      if (e.sent_at) r["sent_at"] = ShortWhen(tz, *e.sent_at);
-      list.push_back(r);
+      auto [it, fresh] = index.try_emplace(
+          std::tuple(e.kind, e.meeting_id, e.subject, e.created_at), changes.size());
+      if (fresh) changes.push_back({&e, {}, {}});
+      Change& c = changes[it->second];
+      c.rows.push_back(&e);
+      ++c.counts[e.status];
+    }
+    std::stable_partition(changes.begin(), changes.end(),
+                          [](const Change& c) { return c.counts.count("failed") > 0; });
+    json list = json::array();
+    for (Change& c : changes) {
+      std::stable_partition(c.rows.begin(), c.rows.end(),
+                            [](const notify::OutboxEntry* e) { return e->status == "failed"; });
+      const std::string tz = zone.count(c.first->group_id) ? zone[c.first->group_id] : "UTC";
+      json recipients = json::array();
+      for (const notify::OutboxEntry* e : c.rows) {
+        json r = {{"to", e->to},
+                  {"status", e->status},
+                  {"attempts", e->attempts},
+                  {"next", e->next_attempt_at ? ShortWhen(tz, *e->next_attempt_at) : ""},
+                  {"last_error", e->last_error}};
+        if (e->sent_at) r["sent_at"] = ShortWhen(tz, *e->sent_at);
+        recipients.push_back(r);
+      }
+      // "21 recipients: 20 sent, 1 failed".
+      const size_t n = c.rows.size();
+      std::string summary = std::to_string(n) + (n == 1 ? " recipient: " : " recipients: ");
+      bool first = true;
+      for (const char* st : {"sent", "queued", "failed", "superseded"})
+        if (auto it = c.counts.find(st); it != c.counts.end()) {
+          summary += (first ? "" : ", ") + std::to_string(it->second) + " " + st;
+          first = false;
+        }
+      list.push_back({{"subject", c.first->subject},
+                      {"created", ShortWhen(tz, c.first->created_at)},
+                      {"summary", summary},
+                      {"failed", c.counts.count("failed") > 0},
+                      {"rows", recipients}});
     }
     json filters = json::array();
     for (const char* s : {"", "queued", "sent", "failed", "superseded"}) {
@@ -200,7 +240,7 @@ void Outbox(App& app, const Viewer& viewer, const httplib::Request& req, httplib
     }
     std::string zone_list;
     for (const std::string& z : zones) zone_list += (zone_list.empty() ? "" : ", ") + z;
-    json data = {{"rows", list},
+    json data = {{"changes", list},
                  {"has_rows", !list.empty()},
                  {"filters", filters},
                  {"zones", zone_list},

@@ -272,14 +272,32 @@ std::string DoneQuery(Id id, const SeriesPatch& patch, const SeriesEditResult& r
                   "&added=" + std::to_string(r.added.size()) +
                   "&cancelled=" + std::to_string(r.cancelled.size());
   if (patch.from) q += "&from=" + UrlEncode(*patch.from);
+  if (r.any)
+    q += "&told=" + std::to_string(r.notices.told) +
+         "&withdrawn=" + std::to_string(r.notices.withdrawn);
   return q;
 }
 
 }  // namespace
 
 std::string PlainWords(const std::string& message) {
-  // Longest first: "pattern.count" before "count".
+  // Longest first: "pattern.count" before "count"; whole messages before their words.
   static const std::pair<const char*, const char*> kWords[] = {
+      // Whole messages of the group, member and rule checks (calendar/rules.cc,
+      // calendar/recurrence.cc, server/ops/groups.cc).
+      {"slug must be 2 to 40 of a-z, 0-9 and -, starting with a letter or digit",
+       "the short name for the web address must be 2 to 40 lower-case letters, digits or "
+       "hyphens, starting with a letter or digit"},
+      {"timezone must be an IANA zone name such as Europe/London",
+       "the time zone must be the name of one, such as Europe/London"},
+      {"rrule may contain only letters, digits and = ; , - +",
+       "the rule may hold only letters, digits and the signs = ; , - +"},
+      {"bank_holiday_region must be england-and-wales, scotland or northern-ireland",
+       "the bank holidays must be those of England and Wales, Scotland or Northern Ireland"},
+      {"email must be an email address like name@example.org",
+       "the email address must look like name@example.org"},
+      {"must be valid UTF-8 text", "holds characters that are not text"},
+      {"reminder_days", "the days before a meeting to remind members"},
       {"pattern.week_of_month", "the week of the month"},
       {"pattern.weekday", "the day of the week"},
       {"pattern.interval", "how many weeks or months apart"},
@@ -310,6 +328,22 @@ std::string PlainWords(const std::string& message) {
       {"from ", "the date to change from "},
       {"title ", "the title "},
       {"agenda ", "the agenda "},
+      {"name ", "the name "},
+      {"email ", "the email address "},
+      {"organisation ", "the organisation "},
+      {"address ", "the address "},
+      {"postcode ", "the postcode "},
+      {"notes ", "the notes "},
+      {"topic ", "the topic "},
+      {"reason ", "the reason "},
+      {"quorum ", "the quorum "},
+      {"capacity ", "the number of seats "},
+      {"timezone ", "the time zone "},
+      {"slug ", "the short name for the web address "},
+      {"role must be member, chair or organiser", "the role must be member, chair or organiser"},
+      {"delivery must be feed or invitations",
+       "the notices must be by email with the calendar feed, or by invitations"},
+      {"start ", "the new date and time "},
   };
   for (const auto& [from, to] : kOpening)
     if (out.rfind(from, 0) == 0) out = to + out.substr(std::strlen(from));
@@ -439,7 +473,9 @@ std::optional<std::string> SeriesDoneNotice(App& app, const Viewer& viewer, cons
   } else {
     return std::nullopt;
   }
-  if (changed + added + cancelled > 0) out += " The members are being told, one email each.";
+  // Who was told, as the meeting page says it (numbers from the query: none on older links).
+  if (auto told = ParseId(query.Get("told"), "told"); told.ok())
+    out += " " + ToldWords(*told, count("withdrawn"));
   return out;
 }
 
@@ -557,9 +593,10 @@ void PreviewSeriesChange(App& app, const Viewer& viewer, const httplib::Request&
                                  "title", "agenda", "until", "count"})
           if (f.Has(name)) fields.push_back({{"name", name}, {"value", f.Get(name)}});
         const std::string base = "/organise/series/" + std::to_string(id);
-        std::string label =
-            patch.end_series ? "End the series and tell them" : "Confirm and tell them";
-        if (p.blocked) label = "Change anyway and tell them";
+        const std::string label = ConfirmLabel(patch.end_series ? "End the series"
+                                               : p.blocked      ? "Change anyway"
+                                                                : "Confirm",
+                                               !p.told.empty());
         json data = {{"slug", g.slug},
                      {"group_name", g.name},
                      {"words", p.before.words},
@@ -580,9 +617,6 @@ void PreviewSeriesChange(App& app, const Viewer& viewer, const httplib::Request&
                      {"kept", kept},
                      {"has_kept", !kept.empty()},
                      {"warnings", warnings},
-                     {"told_groups", RecipientGroups(p.told)},
-                     {"told_count", People(p.told.size())},
-                     {"not_told_groups", RecipientGroups(p.not_told)},
                      {"fields", fields},
                      {"etag", p.etag},
                      {"action", patch.end_series ? base + "/end" : base + "/change"},
@@ -590,6 +624,7 @@ void PreviewSeriesChange(App& app, const Viewer& viewer, const httplib::Request&
                      {"confirm_label", label},
                      {"csrf", viewer.csrf}};
         if (p.blocked) data["blocked"] = PlainWords(p.blocked->message());
+        data.update(TellModel(p.told, p.not_told));
         SendPage(res, 200, "series_change.mustache", "Check before sending", data,
                  Privacy::kPrivate, &viewer);
         return Status::Ok();

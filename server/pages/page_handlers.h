@@ -23,6 +23,10 @@ void Home(App&, const httplib::Request&, httplib::Response&);
 void GroupPage(App&, const httplib::Request&, httplib::Response&);
 void MeetingPage(App&, const httplib::Request&, httplib::Response&);
 void VenuePage(App&, const httplib::Request&, httplib::Response&);
+// ---- month views (calendar_pages.cc): GET .../calendar?month=YYYY-MM ----
+void GroupCalendar(App&, const httplib::Request&, httplib::Response&);
+void VenueCalendar(App&, const httplib::Request&, httplib::Response&);
+void OrganiseGroupCalendar(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 
 // ---- login (public_pages.cc) ----
 void LoginForm(App&, const httplib::Request&, httplib::Response&);
@@ -68,6 +72,20 @@ void EditMember(App&, const Viewer&, const httplib::Request&, httplib::Response&
 void AddMember(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void MemberLink(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 void RemoveMember(App&, const Viewer&, const httplib::Request&, httplib::Response&);
+// ---- the organiser's desk, CSV part (organise_desk.cc) ----
+// POST /organise/groups/{slug}/members/import/check: a file (multipart "file") or pasted text
+// ("csv") -> the preview of what each row will do, or every row's errors; stores nothing.
+void CheckMemberImport(App&, const Viewer&, const httplib::Request&, httplib::Response&);
+// POST /organise/groups/{slug}/members/import: the checked text (hidden "csv") -> imported, 303
+// to the members page with the counts (ImportDoneNotice), or the check page again.
+void ConfirmMemberImport(App&, const Viewer&, const httplib::Request&, httplib::Response&);
+// What the members page says after an import (its query: imported, added, updated, unchanged;
+// numbers only), or none.
+std::optional<std::string> ImportDoneNotice(const Form& query);
+// GET /organise/meetings/{id}/register.csv: name,organisation,status,reason.
+void RegisterCsv(App&, const Viewer&, const httplib::Request&, httplib::Response&);
+// GET /organise/groups/{slug}/attendance?year=YYYY: each member's attendance in the year.
+void AttendanceYear(App&, const Viewer&, const httplib::Request&, httplib::Response&);
 // ---- series (organise_series.cc) ----
 // POST /organise/groups/{slug}/series/preview: the meetings the new-series form would make, or
 // (edit=1, "Change") the group page with the form as it was filled in. Errors of the form show

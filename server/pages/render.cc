@@ -114,6 +114,9 @@ Result<std::string> RenderWithPartials(const std::string& name, const json& data
   return out;
 }
 
+// The organiser of the innermost ViewerScope of this thread, if any.
+thread_local const Viewer* scoped_viewer = nullptr;
+
 const char* kFallback500 =
     "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Something went wrong"
     "</title><h1>Something went wrong</h1><p>It has been logged. Try again later.</p></html>\n";
@@ -131,8 +134,13 @@ Result<std::string> Render(const std::string& name, const json& data) {
   return RenderWithPartials(name, data);
 }
 
+ViewerScope::ViewerScope(const Viewer& viewer) : outer_(scoped_viewer) { scoped_viewer = &viewer; }
+
+ViewerScope::~ViewerScope() { scoped_viewer = outer_; }
+
 void SendPage(httplib::Response& res, int status, const std::string& name, const std::string& title,
               json data, Privacy privacy, const Viewer* viewer) {
+  if (!viewer) viewer = scoped_viewer;
   auto body = RenderWithPartials(name, data);
   json layout = {{"title", title}, {"css", std::string(Css())}};
   // A page of wide tables (the outbox) may use the width of a desktop screen.
@@ -158,6 +166,8 @@ void SendErrorPage(httplib::Response& res, const Status& st, const std::string& 
   const int status = HttpStatus(st.code());
   ErrorText text = TextFor(st);
   std::string message = st.message();
+  if (st.code() == Code::kInvalidArgument || st.code() == Code::kConflict)
+    message = PlainWords(message);
   if (!message.empty())
     message[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(message[0])));
   json data = {
@@ -214,8 +224,13 @@ Form::Form(const httplib::Request& req) {
     params_ = req.params;
     return;
   }
-  if (req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0)
+  const std::string type = req.get_header_value("Content-Type");
+  if (type.rfind("application/x-www-form-urlencoded", 0) == 0)
     httplib::detail::parse_query_text(req.body, params_);
+  // A form with a file (the members import): cpp-httplib has split it into parts; a file's
+  // value is its content.
+  if (type.rfind("multipart/form-data", 0) == 0)
+    for (const auto& [name, part] : req.files) params_.emplace(name, part.content);
 }
 
 std::string Form::Get(const std::string& name) const {
@@ -273,6 +288,23 @@ std::optional<std::string> BankHolidayOf(const calendar::Group& g, const calenda
                                d);
 }
 
+bool EndsSentence(const std::string& text) {
+  std::string_view s = text;
+  auto strip = [&s](std::string_view tail) {
+    if (s.size() < tail.size() || s.substr(s.size() - tail.size()) != tail) return false;
+    s.remove_suffix(tail.size());
+    return true;
+  };
+  for (bool more = true; more;) {  // trailing spaces, closing quotes and brackets
+    more = false;
+    for (std::string_view tail : {" ", "\"", "'", ")", "]", "\u201d", "\u2019"})
+      more |= strip(tail);
+  }
+  for (std::string_view stop : {".", "!", "?", "\u2026"})
+    if (s.size() >= stop.size() && s.substr(s.size() - stop.size()) == stop) return true;
+  return false;
+}
+
 json MeetingModels(const std::vector<MeetingView>& views) {
   json list = json::array();
   for (const MeetingView& v : views) list.push_back(MeetingModel(v));
@@ -283,7 +315,8 @@ json MeetingModel(const MeetingView& v) {
   const calendar::Meeting& m = v.meeting;
   json presenters = json::array();
   for (const calendar::Presenter& p : v.presenters) {
-    json pj = {{"id", p.id}, {"name", p.name}, {"topic", p.topic}};
+    json pj = {
+        {"id", p.id}, {"name", p.name}, {"topic", p.topic}, {"last", &p == &v.presenters.back()}};
     if (!p.organisation.empty()) pj["organisation"] = p.organisation;
     if (!p.email.empty()) pj["email"] = p.email;
     presenters.push_back(pj);

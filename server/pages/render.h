@@ -36,13 +36,29 @@ struct Viewer {
   std::string csrf;  // the session's form token
 };
 
+// While one is alive, the pages this thread sends without a viewer, error pages above all, still
+// show the organiser's bar (Dashboard, Log out). routes.cc opens one around every organiser page's
+// handler once the session is known; cpp-httplib runs each request on one thread, so a scope is
+// one request's. Scopes nest (the inner one wins until it ends).
+class ViewerScope {
+ public:
+  explicit ViewerScope(const Viewer& viewer);
+  ~ViewerScope();
+  ViewerScope(const ViewerScope&) = delete;
+  ViewerScope& operator=(const ViewerScope&) = delete;
+
+ private:
+  const Viewer* outer_;
+};
+
 // Renders template `name` (e.g. "member.mustache") with `data` inside the layout and sends it.
 // `"wide": true` in `data` widens the page's main column (tables).
 // A template failure sends the 500 page instead (and logs why).
 void SendPage(httplib::Response& res, int status, const std::string& name, const std::string& title,
               nlohmann::json data, Privacy privacy, const Viewer* viewer = nullptr);
 // The HTML error page for a Status, with the status code of HttpStatus(). Internal errors say
-// only that something went wrong. `back` (a local path) adds a "Go back" link.
+// only that something went wrong; bad input and conflicts say it in PlainWords. `back` (a local
+// path) adds a "Go back" link.
 void SendErrorPage(httplib::Response& res, const Status& st, const std::string& back = {});
 // 303 See Other to a local path (after every successful form POST).
 void SeeOther(httplib::Response& res, const std::string& location);
@@ -74,7 +90,8 @@ std::string CookieHeader(const std::string& name, const std::string& value, int6
 // backslash, no control characters).
 bool IsLocalPath(const std::string& path);
 
-// The fields of a form POST (application/x-www-form-urlencoded body) or, for GET, the query.
+// The fields of a form POST (application/x-www-form-urlencoded, or multipart/form-data: a file
+// field's value is the file's content) or, for GET, the query.
 class Form {
  public:
   explicit Form(const httplib::Request& req);
@@ -90,6 +107,17 @@ class Form {
 // The UK bank holiday on `d` for group `g` ("Easter Monday"), if it is one: groups on UK time
 // only, in the group's bank_holiday_region (England and Wales when unset).
 std::optional<std::string> BankHolidayOf(const calendar::Group& g, const calendar::CivilDate& d);
+
+// An error of a use case in the words of the page: field names and rule keywords become what
+// the organiser sees on the form ("pattern.count" -> "the number of meetings", "slug" -> "the
+// short name for the web address"), first letter up. Error pages say every 400 and 409 so.
+// (Defined in organise_series.cc, beside the series form it began with.)
+std::string PlainWords(const std::string& message);
+
+// True when `text` already ends a sentence (. ! ? or …, perhaps inside closing quotes or
+// brackets): a page that quotes it adds no full stop of its own (“... may attend.” and not
+// “... may attend.”.).
+bool EndsSentence(const std::string& text);
 
 // Display helpers (dates and times in words: calendar/words.h).
 std::string UrlEncode(const std::string& s);          // RFC 3986 unreserved kept

@@ -7,14 +7,17 @@
 //      as a mail client would) and confirms; the organiser's outbox page shows the notices sent
 //      and those still pending;
 //   5. the organiser makes a series from the sentence form (an error first, then its preview) and
-//      changes it from a meeting on through the series preview.
+//      changes it from a meeting on through the series preview;
+//   6. the month views: a group's, a venue's and the organiser's, as a grid on the desktop and as
+//      a list of days on the phone; and the minutes and the register as printed (print media, and
+//      a PDF from chromium's print-to-PDF).
 // Two people, two browsers: each has its own new, empty user-data-dir. The organiser works on a
 // desktop-sized window, the member on a phone-sized one; every step leaves a screenshot in
 // $ARTIFACTS (and the organiser's pages also at phone size). Every wait is bounded; any Content
 // Security Policy report in the console fails the walk, and so does any WCAG 2.1 A/AA violation
 // axe-core finds on a photographed page.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from '../node/node_modules/playwright-core/index.mjs';
@@ -60,7 +63,9 @@ async function person(viewport) {
   const page = context.pages()[0] ?? await context.newPage();
   page.on('console', (msg) => {
     const text = msg.text();
-    if (/Content.Security.Policy|Refused to/i.test(text)) {
+    // A pattern attribute the browser cannot compile (it uses the v flag) is an error too: the
+    // field's check is then silently dropped.
+    if (/Content.Security.Policy|Refused to|pattern attribute|Invalid regular expression/i.test(text)) {
       failures++;
       console.error(`FAIL: browser console: ${text}`);
     }
@@ -111,6 +116,48 @@ async function shot(page, name, alsoPhone = false) {
 
 async function text(page) {
   return page.locator('main').innerText({ timeout: 5_000 });
+}
+
+// The page as printed: print media hides the header bar, navigation, buttons, forms and the
+// "noprint" links, and prints black on white; then chromium's own print-to-PDF makes the file
+// (saved beside the screenshots). `mustRead` must be in the printed text, `mustNot` must not.
+async function printed(page, name, mustRead, mustNot) {
+  await page.emulateMedia({ media: 'print' });
+  try {
+    const seen = await page.evaluate(() => {
+      const shown = (el) => !!el && getComputedStyle(el).display !== 'none' &&
+        getComputedStyle(el).visibility !== 'hidden' && el.getClientRects().length > 0;
+      const all = (sel) => [...document.querySelectorAll(sel)];
+      return {
+        header: all('header.top').some(shown),
+        nav: all('nav').some(shown),
+        controls: all('button, .button, form, details, .noprint').filter(shown).length,
+        h1: shown(document.querySelector('h1')) ? document.querySelector('h1').innerText : '',
+        color: getComputedStyle(document.body).color,
+        background: getComputedStyle(document.body).backgroundColor,
+        coloured: all('main *').filter((el) => shown(el) &&
+          !['rgb(0, 0, 0)'].includes(getComputedStyle(el).color)).length,
+        underlined: all('main a').filter((a) => shown(a) &&
+          getComputedStyle(a).textDecorationLine !== 'none').length,
+      };
+    });
+    check(!seen.header, `${name}: no header bar in print`);
+    check(!seen.nav, `${name}: no navigation in print`);
+    check(seen.controls === 0, `${name}: no buttons, forms or page links in print (${seen.controls})`);
+    check(seen.color === 'rgb(0, 0, 0)' && seen.background === 'rgb(255, 255, 255)',
+      `${name}: black on white in print (${seen.color} on ${seen.background})`);
+    check(seen.coloured === 0, `${name}: no coloured text in print (${seen.coloured})`);
+    check(seen.underlined === 0, `${name}: no underlined links in print (${seen.underlined})`);
+    const words = await text(page);
+    for (const want of mustRead) check(words.includes(want), `${name}: the print reads "${want}"`);
+    for (const not of mustNot) check(!words.includes(not), `${name}: the print leaves out "${not}"`);
+    const pdf = await page.pdf({ format: 'A4' });
+    check(pdf.subarray(0, 5).toString() === '%PDF-' && pdf.length > 1000, `${name}: chromium prints it to PDF`);
+    writeFileSync(join(ARTIFACTS, `${name}.pdf`), pdf);
+    return seen;
+  } finally {
+    await page.emulateMedia({ media: 'screen' });
+  }
 }
 
 // The List-Unsubscribe URL of the first notice in the spool addressed to `email`, waiting (at
@@ -174,6 +221,15 @@ try {
   await o.waitForURL(`${BASE}/organise`);
   check((await text(o)).includes('Socitm Futures'), 'the dashboard lists the group');
   await shot(o, '02-dashboard', true);
+  // The new group's web address: its pattern compiles under the v flag and so really checks.
+  await o.getByText('New group').click();
+  await o.locator('#new-slug').fill('Not A Slug');
+  const slugCheck = await o.locator('#new-slug').evaluate((el) =>
+    ({ mismatch: el.validity.patternMismatch, ok: el.checkValidity() }));
+  check(slugCheck.mismatch && !slugCheck.ok, 'the web-address pattern refuses "Not A Slug"');
+  await o.locator('#new-slug').fill('walk-group');
+  check(await o.locator('#new-slug').evaluate((el) => el.checkValidity()), 'and accepts "walk-group"');
+  await o.locator('#new-slug').fill('');
 
   // A second venue to move to.
   await o.getByRole('link', { name: 'Venues' }).click();
@@ -209,15 +265,19 @@ try {
   await o.locator('details summary').click();
   await shot(o, '05-preview', true);
   await o.getByRole('button', { name: 'Confirm and tell them' }).click();
-  await o.waitForURL(`${meetingUrl}?done=changed`);
+  await o.waitForURL(/\?done=changed&/);
   const moved = await text(o);
-  check(moved.includes('Saved. The notices are on their way.'), 'the change is confirmed');
+  check(moved.includes('Saved. The notices are on their way: 21 people will get an email.'),
+    'the change is confirmed, saying who is told');
   check(moved.includes('Guildhall'), 'the meeting is now at the Guildhall');
   await shot(o, '06-moved');
 
   // A personal link for Ian Cooper (the organiser sends it to him).
   await o.goto(`${BASE}/organise/groups/futures/members`);
-  await o.getByRole('button', { name: 'New personal link for Ian Cooper' }).click();
+  await o.locator('li.card', { hasText: 'ian.cooper@example.org' }).getByText('Send their page link').click();
+  await o.getByRole('button', { name: 'Show the page link of Ian Cooper' }).click();
+  await o.waitForURL(/\/members\?link=\d+$/);
+  check((await text(o)).includes('Their earlier page links still work'), 'sending a page link revokes nothing');
   const link = (await o.locator('.link-box').innerText()).trim();
   check(/\/m\/[A-Za-z0-9_-]{43}$/.test(link), `a personal link is shown (${link.length} chars)`);
   await shot(o, '07-member-link', true);
@@ -246,10 +306,19 @@ try {
   check(home.includes('You have sent apologies for Monday 18 January 2027: “Speaking at a conference in Leeds”'),
     'the member page shows the apologies');
   await shot(m, '11-member-after');
-  await m.getByRole('button', { name: /calendar link/ }).click();
-  const calendar = await text(m);
-  check(/webcal:\/\/127\.0\.0\.1:\d+\/feeds\/members\/[A-Za-z0-9_-]{43}\.ics/.test(calendar), 'the calendar link is shown');
-  await m.locator('text=Your calendar link').scrollIntoViewIfNeeded();
+  const feedLink = (t) => (t.match(/webcal:\/\/127\.0\.0\.1:\d+\/feeds\/members\/[A-Za-z0-9_-]{43}\.ics/) || [''])[0];
+  const calendar = feedLink(home);
+  check(calendar !== '', 'the calendar link is on the page');
+  check(home.includes('paste the https link above'), 'the steps name the link shown');
+  await m.getByText('Someone else has your calendar link?').click();
+  await m.getByRole('button', { name: 'Replace my calendar link' }).click();
+  await m.waitForURL(/\?calendar=new$/);
+  const replaced = await text(m);
+  check(replaced.includes('This is your new calendar link'), 'the new calendar link is announced');
+  check(feedLink(replaced) !== '' && feedLink(replaced) !== calendar, 'a new calendar link is shown');
+  await m.reload();
+  check(feedLink(await text(m)) === feedLink(replaced), 'a reload shows the same link, issuing none');
+  await m.getByText('Your calendar link', { exact: true }).scrollIntoViewIfNeeded();
   await shot(m, '12-calendar-link');
 
   // ---- 3. the organiser sees them in the register ----
@@ -259,6 +328,11 @@ try {
   check(register.includes('Ian Cooper, Hampshire CC: “Speaking at a conference in Leeds”'),
     'the register shows the reason');
   await shot(o, '13-register', true);
+  const regPrint = await printed(o, '13-register-print',
+    ['Register: Socitm Futures, Monday 18 January 2027', 'Ian Cooper, Hampshire CC', 'Glyn Evans'],
+    ['Save the register', 'Record apologies', 'Tick who came', 'Log out', 'Download the register']);
+  check(regPrint.h1 === 'Register: Socitm Futures, Monday 18 January 2027',
+    `the printed register is headed by the group and the date (${regPrint.h1})`);
   await o.getByLabel('Glyn Evans').check();
   await o.getByRole('button', { name: 'Save the register' }).click();
   await o.waitForURL(/register\?done=1$/);
@@ -272,6 +346,12 @@ try {
   check(minutes.includes('MINUTES OF SOCITM FUTURES MEETING HELD ON MONDAY 15 MARCH 2010'), 'the minutes heading');
   check(minutes.includes('Jacky Scobell, Kent CC'), 'the minutes list who attended');
   await shot(o, '14-minutes', true);
+  const minPrint = await printed(o, '14-minutes-print',
+    ['MINUTES OF SOCITM FUTURES MEETING HELD ON MONDAY 15 MARCH 2010', 'In attendance:',
+      'Jacky Scobell, Kent CC', 'Apologies:', 'Presenting:'],
+    ['Back to the meeting', 'Markdown', 'Log out', 'Dashboard']);
+  check(minPrint.h1.includes('SOCITM FUTURES') && minPrint.h1.includes('MONDAY 15 MARCH 2010'),
+    'the printed minutes are headed by the group and the date');
   await m.goto(`${BASE}/groups/futures`);
   await shot(m, '15-group-public');
   await m.goto(`${BASE}/meetings/${meetingId}`);
@@ -300,23 +380,43 @@ try {
   await o.goto(meetingUrl);
   await o.getByLabel('Name', { exact: true }).fill('Ada Lovelace');
   await o.getByLabel('Topic').fill('Analytical engines for local government');
-  await o.getByRole('button', { name: 'Add presenter' }).click();
-  await o.waitForURL(/done=presenter$/);
+  await o.getByRole('button', { name: 'Preview the new presenter' }).click();
+  await o.getByRole('heading', { name: 'Check before sending' }).waitFor();
+  check((await text(o)).includes('20 people will get an email'), 'the presenter preview says who will be told');
+  await o.getByRole('button', { name: 'Confirm and tell them' }).click();
+  await o.waitForURL(/done=presenter&/);
   await o.goto(`${BASE}/organise`);
   await o.getByRole('link', { name: 'Notice outbox' }).click();
   await o.waitForURL(`${BASE}/organise/outbox`);
-  const rows = await o.locator('tbody tr').evaluateAll((trs) => trs.map((tr) =>
-    [...tr.querySelectorAll('td')].map((td) => td.innerText.trim())));
-  const about = (subject) => rows.filter((r) => r[1].startsWith(subject));
-  const venueNotices = about('Venue changed: Socitm Futures meeting, Monday 18 January 2027');
-  check(venueNotices.length === 21, `the outbox lists the 21 venue change notices (${venueNotices.length})`);
-  check(venueNotices.every((r) => r[2].startsWith('sent')), 'they are all sent');
-  check(about('Apologies from Ian Cooper').length === 1, 'the apologies notice is listed');
-  const presenters = about('Presenters changed: Socitm Futures meeting');
+  // One line per change, its recipients (To, Status, ...) in a list that opens.
+  const changes = await o.locator('li.notice').evaluateAll((lis) => lis.map((li) => ({
+    subject: li.querySelector('strong').textContent.trim(),
+    summary: li.querySelectorAll('p')[1].textContent.trim(),
+    rows: [...li.querySelectorAll('tr.recipient')].map((tr) =>
+      [...tr.querySelectorAll('td')].map((td) => td.textContent.trim())),
+  })));
+  const about = (subject) => changes.filter((c) => c.subject.startsWith(subject));
+  const venueChange = about('Venue changed: Socitm Futures meeting, Monday 18 January 2027');
+  check(venueChange.length === 1, `the venue change is one line (${venueChange.length})`);
+  const venueNotices = venueChange.flatMap((c) => c.rows);
+  check(venueNotices.length === 21, `its 21 notices are listed under it (${venueNotices.length})`);
+  check(venueNotices.every((r) => r[1].startsWith('sent')), 'they are all sent');
+  check(venueChange.every((c) => c.summary.includes('21 recipients: 21 sent')), 'the line says how it went');
+  check(about('Apologies from Ian Cooper').flatMap((c) => c.rows).length === 1, 'the apologies notice is listed');
+  const presenters = about('Presenters changed: Socitm Futures meeting').flatMap((c) => c.rows);
   check(presenters.length === 20, `20 members hear of the presenter (${presenters.length})`);
   check(!presenters.some((r) => r[0] === 'ian.cooper@example.org'), 'but not the one who unsubscribed');
-  check(presenters.every((r) => /^(queued|sent)/.test(r[2])), 'those are pending (or just sent)');
+  check(presenters.every((r) => /^(queued|sent)/.test(r[1])), 'those are pending (or just sent)');
   await shot(o, '20-outbox', true);
+  // On a phone the outbox stays short: one line per change, recipients folded away.
+  {
+    const size = o.viewportSize();
+    await o.setViewportSize(PHONE);
+    const height = await o.evaluate(() => document.documentElement.scrollHeight);
+    await o.setViewportSize(size);
+    console.log(`outbox page height at ${PHONE.width} px: ${height} px`);
+    check(height < 3000, `the outbox is under 3000 px tall on a phone (${height} px)`);
+  }
   await o.getByRole('link', { name: 'queued' }).click();
   await o.waitForURL(/status=queued$/);
   await shot(o, '21-outbox-queued');
@@ -371,6 +471,85 @@ try {
   await o.waitForURL(/done=changed/);
   check((await text(o)).includes('Saved: the series is changed from Monday 15 May 2028 on'),
     'the group page says what the change did');
+
+  // ---- 6. the month views ----
+  // The member's phone: a list of the days that have something on, no grid, no sideways scroll.
+  await m.goto(`${BASE}/groups/futures`);
+  await m.getByRole('link', { name: 'See the meetings month by month' }).click();
+  await m.waitForURL(/\/groups\/futures\/calendar$/);
+  await m.goto(`${BASE}/groups/futures/calendar?month=2027-03`);
+  const phoneMonth = await m.evaluate(() => {
+    const cells = [...document.querySelectorAll('table.month tbody td')];
+    const shown = cells.filter((td) => getComputedStyle(td).display !== 'none');
+    return {
+      cells: cells.length,
+      displays: [...new Set(shown.map((td) => getComputedStyle(td).display))],
+      texts: shown.map((td) => td.innerText.replace(/\s+/g, ' ').trim()),
+      headerHeight: document.querySelector('table.month thead').getBoundingClientRect().height,
+      wide: document.documentElement.scrollWidth > window.innerWidth,
+    };
+  });
+  check(phoneMonth.cells === 35, `the phone has the whole month underneath (${phoneMonth.cells} days)`);
+  check(phoneMonth.displays.length === 1 && phoneMonth.displays[0] === 'block',
+    `on a phone the days are a list, not a grid (${phoneMonth.displays})`);
+  check(phoneMonth.headerHeight <= 1, 'the weekday row is out of sight on a phone');
+  check(!phoneMonth.wide, 'the month needs no sideways scroll on a phone');
+  check(phoneMonth.texts.length >= 3 && phoneMonth.texts.length <= 4,
+    `the phone lists only the days with something on (${phoneMonth.texts.length})`);
+  check(phoneMonth.texts.some((t) => t.startsWith('Monday 15 March 2027') && t.includes('10:30 Socitm Futures meeting')),
+    'the phone lists the 15 March meeting under its date in words');
+  check(phoneMonth.texts.some((t) => t.includes('Friday 26 March 2027') && t.includes('Bank holiday: Good Friday')),
+    'the phone lists Good Friday');
+  check(phoneMonth.texts.some((t) => t.includes('Monday 29 March 2027') && t.includes('Bank holiday: Easter Monday')),
+    'the phone lists Easter Monday');
+  await shot(m, '29-month-phone');
+
+  // The organiser's desktop: the grid, Monday first, with the moved meeting at the Guildhall.
+  await o.goto(`${BASE}/groups/futures/calendar?month=2027-01`);
+  const grid = await o.evaluate(() => ({
+    heads: [...document.querySelectorAll('table.month thead th')].map((th) => th.innerText.trim()),
+    rows: document.querySelectorAll('table.month tbody tr').length,
+    display: getComputedStyle(document.querySelector('table.month tbody td')).display,
+    dimmed: [...document.querySelectorAll('table.month td.other')].map((td) => getComputedStyle(td).backgroundColor),
+  }));
+  check(grid.heads.join(',') === 'Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday',
+    `the grid starts on Monday (${grid.heads})`);
+  check(grid.rows === 5 && grid.display === 'table-cell', `January 2027 is a grid of 5 weeks (${grid.rows}, ${grid.display})`);
+  check(grid.dimmed.length === 4 && grid.dimmed.every((c) => c !== 'rgb(255, 255, 255)'),
+    `the days of December 2026 are dimmed (${grid.dimmed.length})`);
+  const january = await text(o);
+  check(january.includes('10:30 Socitm Futures meeting') && january.includes('Guildhall'),
+    'the month shows the moved meeting at its new venue');
+  await shot(o, '30-month-group', true);
+  await o.getByRole('link', { name: 'February 2027 →' }).click();
+  await o.waitForURL(/month=2027-02$/);
+  await o.getByRole('link', { name: '← January 2027' }).click();
+  await o.waitForURL(/month=2027-01$/);
+  await o.getByRole('link', { name: /10:30 Socitm Futures meeting/ }).click();
+  await o.waitForURL(/\/meetings\/\d+$/);
+  // The venue's month (public groups' meetings, each with its group).
+  await o.goto(`${BASE}/groups/futures`);
+  const siemens = await o.locator('a[href^="/venues/"]', { hasText: 'Siemens' }).first().getAttribute('href');
+  await o.goto(`${BASE}${siemens}`);
+  await o.getByRole('link', { name: 'See the meetings here month by month' }).click();
+  await o.goto(`${BASE}${siemens}/calendar?month=2027-03`);
+  check((await text(o)).includes('Socitm Futures'), 'the venue month names the group');
+  await shot(o, '31-month-venue', true);
+  // The organiser's own month view, from the group's page.
+  await o.goto(`${BASE}/organise/groups/futures`);
+  await o.getByRole('link', { name: 'Month by month' }).click();
+  await o.waitForURL(/\/organise\/groups\/futures\/calendar$/);
+  await o.goto(`${BASE}/organise/groups/futures/calendar?month=2027-01`);
+  await o.getByRole('link', { name: /10:30 Socitm Futures meeting/ }).click();
+  await o.waitForURL(/\/organise\/meetings\/\d+$/);
+  await o.goBack();
+  await shot(o, '32-month-organiser');
+  // A month that is not one: a readable 400 page, with the organiser's bar kept.
+  const bad = await o.goto(`${BASE}/organise/groups/futures/calendar?month=2027-13`);
+  check(bad.status() === 400, 'a bad month is a 400');
+  check((await text(o)).includes('such as 2027-02'), 'which says how to write a month');
+  check(await o.getByRole('button', { name: /Log out/ }).isVisible(), 'the error page keeps the Log out bar');
+  await shot(o, '33-month-bad');
 
   // ---- logout ----
   await o.getByRole('button', { name: /Log out/ }).click();

@@ -78,10 +78,10 @@ class RemindersTest : public convene::testing::ApiFixture {
   }
 
   // The spooled message holding both strings, quoted-printable undone (soft breaks joined, "=3D"
-  // back to "="); waits up to 5 s for the worker.
+  // back to "="); waits up to 15 s for the worker.
   std::string SpoolText(const std::string& a, const std::string& b) {
     server_.app().mail_worker().Wake();
-    for (int i = 0; i < 200; ++i) {
+    for (int i = 0; i < 600; ++i) {
       for (const auto& e :
            std::filesystem::directory_iterator(server_.app().config().spool_dir())) {
         std::ifstream f(e.path(), std::ios::binary);

@@ -404,7 +404,7 @@ TEST_F(SeriesPagesTest, ChangeFromAMeetingOnShowsWhoIsToldThenTellsEachMemberOnc
         << d;
   EXPECT_FALSE(p.Has("<li>Monday 15 March 2027"));
   EXPECT_TRUE(p.Has("<p>21 people will get an email;"));
-  EXPECT_TRUE(p.Has("will get one email for the whole change"));
+  EXPECT_TRUE(p.Has("Each gets one email for the whole change"));
   EXPECT_TRUE(p.Has(">Confirm and tell them</button>"));
   EXPECT_EQ(Snapshot(), before) << "a preview changes nothing";
   EXPECT_EQ(Count("SELECT count(*) FROM outbox"), queued);
@@ -425,8 +425,8 @@ TEST_F(SeriesPagesTest, ChangeFromAMeetingOnShowsWhoIsToldThenTellsEachMemberOnc
   Page after = Get(done.Header("Location"), s_.cookie);
   EXPECT_TRUE(
       after.Has("<p class=\"ok\" role=\"status\">Saved: the series is changed from Monday "
-                "17 May 2027 on (4 meetings changed). The members are being told, one "
-                "email each.</p>"))
+                "17 May 2027 on (4 meetings changed). The notices are on their way: 21 people "
+                "will get an email.</p>"))
       << after.body;
 }
 
@@ -498,8 +498,8 @@ TEST_F(SeriesPagesTest, EndingTheSeriesCancelsTheMeetingsStillToCome) {
   EXPECT_EQ(Outbox("series_change"), 21);
   Page after = Get(done.Header("Location"), s_.cookie);
   EXPECT_TRUE(
-      after.Has("The series is ended: 6 meetings cancelled. The members are being told, "
-                "one email each."))
+      after.Has("The series is ended: 6 meetings cancelled. The notices are on their way: 21 "
+                "people will get an email."))
       << after.body;
   EXPECT_TRUE(after.Has("No meetings still to come.</p>")) << "the 2027 series has none left";
 }

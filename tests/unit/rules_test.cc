@@ -56,8 +56,9 @@ TEST(CleanText, RefusesInvisibleAndReorderingCharacters) {
     EXPECT_EQ(one.status().field(), "name") << c.name;
     EXPECT_NE(one.status().message().find(c.code_point), std::string::npos)
         << c.name << ": " << one.status().message();
-    if (std::string(c.name) != "TAB")
+    if (std::string(c.name) != "TAB") {
       EXPECT_FALSE(CleanText(c.text, "notes", 100, false, true).ok()) << c.name << " (multi-line)";
+    }
   }
   // Kept: joiners and directional marks that scripts and emoji need, and right-to-left text.
   const std::string persian =
