@@ -10,7 +10,9 @@
 //      changes it from a meeting on through the series preview;
 //   6. the month views: a group's, a venue's and the organiser's, as a grid on the desktop and as
 //      a list of days on the phone; and the minutes and the register as printed (print media, and
-//      a PDF from chromium's print-to-PDF).
+//      a PDF from chromium's print-to-PDF);
+//   7. the organiser imports members from a spreadsheet file (a bad row first, shown beside its
+//      field; then the corrected file, its check and the import) and reads the attendance page.
 // Two people, two browsers: each has its own new, empty user-data-dir. The organiser works on a
 // desktop-sized window, the member on a phone-sized one; every step leaves a screenshot in
 // $ARTIFACTS (and the organiser's pages also at phone size). Every wait is bounded; any Content
@@ -550,6 +552,47 @@ try {
   check((await text(o)).includes('such as 2027-02'), 'which says how to write a month');
   check(await o.getByRole('button', { name: /Log out/ }).isVisible(), 'the error page keeps the Log out bar');
   await shot(o, '33-month-bad');
+
+  // ---- 7. members from a spreadsheet, and attendance ----
+  // Written as Excel's "CSV UTF-8" writes: a byte order mark, CRLF, a quoted cell with a comma,
+  // a name that is not ASCII. The first file has a bad role on its third line.
+  const csvFile = (rows) => ({
+    name: 'members.csv', mimeType: 'text/csv',
+    buffer: Buffer.from('\ufeffname,email,organisation,role\r\n' + rows.join('\r\n') + '\r\n', 'utf8'),
+  });
+  const goodRows = ['Zoë Ångström,zoe.angstrom@example.org,"Kent County Council, IT",chair',
+                    'Walter Pryce,walter.pryce@example.org,Socitm,member'];
+  await o.goto(`${BASE}/organise/groups/futures/members`);
+  await o.getByRole('link', { name: 'Import from a spreadsheet' }).click();
+  await o.setInputFiles('#import-file', csvFile([goodRows[0], 'Walter Pryce,walter.pryce@example.org,Socitm,boss']));
+  await o.getByRole('button', { name: 'Check' }).first().click();
+  await o.waitForURL(/\/members\/import\/check$/);
+  let imp = await text(o);
+  check(imp.includes('(line 3)'), 'the check names the line of the bad row');
+  check(/member, chair or organiser/.test(imp), 'the bad role is explained beside it');
+  check(await o.getByRole('button', { name: /^Import \d+ member/ }).count() === 0,
+    'a file with a bad row cannot be imported');
+  await shot(o, '34-import-error', true);
+  await o.setInputFiles('#import-file', csvFile(goodRows));
+  await o.getByRole('button', { name: 'Check' }).first().click();
+  await o.waitForURL(/\/members\/import\/check$/);
+  imp = await text(o);
+  check(imp.includes('Zoë Ångström') && imp.includes('Kent County Council, IT'),
+    'the check shows the non-ASCII name and the quoted comma as written');
+  check((imp.match(/Added/g) || []).length >= 2, 'both rows will be added');
+  await shot(o, '35-import-check', true);
+  await o.getByRole('button', { name: 'Import 2 members' }).click();
+  await o.waitForURL(/\/members\?imported=1/);
+  const after = await text(o);
+  check(after.includes('Imported: 2 added, 0 updated'), 'the members page says what was imported');
+  check(after.includes('zoe.angstrom@example.org'), 'the imported member is listed');
+  await shot(o, '36-imported');
+  await o.getByRole('link', { name: 'Attendance' }).first().click();
+  await o.waitForURL(/\/attendance$/);
+  const att = await text(o);
+  check(/Attendance in \d{4}/.test(att), 'the attendance page names the year');
+  check(await o.getByRole('link', { name: /Download as CSV/ }).isVisible(), 'it links the attendance CSV');
+  await shot(o, '37-attendance', true);
 
   // ---- logout ----
   await o.getByRole('button', { name: /Log out/ }).click();
