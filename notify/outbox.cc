@@ -83,7 +83,7 @@ Result<int> SupersedeQueuedTo(Tx& tx, Id group_id, const std::string& recipient,
                               const std::string& reason, int64_t now) {
   Stmt s = tx.Prepare(
       "UPDATE outbox SET status = 'superseded', coalesce_key = NULL, updated_at = ?4,"
-      " last_error = ?3 WHERE group_id = ?1 AND recipient = ?2 COLLATE NOCASE"
+      " last_error = ?3 WHERE group_id = ?1 AND lower(recipient) = lower(?2)"
       " AND status = 'queued' AND kind IN ('meeting_change', 'series_change', 'reminder', "
       "'welcome')"
       " AND (lease_until IS NULL OR lease_until <= ?4)");
@@ -137,7 +137,7 @@ Result<std::map<std::string, std::string>> FailingRecipients(Tx& tx, Id group_id
       "SELECT lower(o.recipient), o.last_error FROM outbox o"
       " WHERE o.group_id = ?1 AND o.status = 'failed' AND NOT EXISTS ("
       "   SELECT 1 FROM outbox later WHERE later.group_id = o.group_id AND later.id > o.id"
-      "   AND later.status = 'sent' AND later.recipient = o.recipient COLLATE NOCASE)"
+      "   AND later.status = 'sent' AND lower(later.recipient) = lower(o.recipient))"
       " ORDER BY o.id");
   s.BindAll(group_id);
   std::map<std::string, std::string> out;
@@ -226,9 +226,9 @@ Result<std::vector<OutboxEntry>> ListOutbox(Tx& tx, const std::vector<Id>& group
 
 Result<OutboxCounts> CountOutbox(Tx& tx, int64_t now) {
   Stmt s = tx.Prepare(
-      "SELECT coalesce(sum(status = 'queued'), 0), coalesce(sum(status = 'sent'), 0),"
-      " coalesce(sum(status = 'failed'), 0), coalesce(sum(status = 'superseded'), 0),"
-      " coalesce(sum(status = 'queued' AND lease_until > ?1), 0),"
+      "SELECT count(*) FILTER (WHERE status = 'queued'), count(*) FILTER (WHERE status = 'sent'),"
+      " count(*) FILTER (WHERE status = 'failed'), count(*) FILTER (WHERE status = 'superseded'),"
+      " count(*) FILTER (WHERE status = 'queued' AND lease_until > ?1),"
       " coalesce(min(CASE WHEN status = 'queued' THEN created_at END), 0) FROM outbox");
   s.BindAll(now);
   if (!s.Step()) return s.status().ok() ? Internal("no counts") : s.status();

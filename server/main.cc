@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
@@ -20,6 +21,7 @@
 #include <iostream>
 #include <thread>
 
+#include "calendar/store/db.h"
 #include "server/app/app.h"
 #include "server/app/demo.h"
 #include "server/http/logging.h"
@@ -39,6 +41,7 @@ int Fail(const std::string& message, int code = 1) {
 
 // Creates the folder that will hold the database, so a first run needs no mkdir.
 Status EnsureParent(const std::string& db) {
+  if (convene::calendar::store::IsPostgresUri(db)) return Status::Ok();
   std::error_code ec;
   auto parent = std::filesystem::path(db).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
@@ -172,7 +175,9 @@ int main(int argc, char** argv) {
       ->add_option("--config", config_file,
                    "TOML file of option = value lines (see deploy/convene.conf)")
       ->envname("CONVENE_CONFIG");
-  serve->add_option("--db", config.db, "SQLite database file (created if missing)")
+  serve
+      ->add_option("--db", config.db,
+                   "SQLite database file (created if missing), or a postgresql:// URI")
       ->envname("CONVENE_DB");
   serve->add_option("--listen", config.listen, "HOST:PORT to listen on")->envname("CONVENE_LISTEN");
   serve->add_option("--base-url", config.base_url, "public origin used in links")
@@ -247,14 +252,16 @@ int main(int argc, char** argv) {
   auto* token =
       admin->add_subcommand("token", "print a new API token for an organiser (created if missing)");
   std::string token_db, organiser, name;
-  token->add_option("--db", token_db, "SQLite database file")->required()->envname("CONVENE_DB");
+  token->add_option("--db", token_db, "SQLite database file or postgresql:// URI")
+      ->required()
+      ->envname("CONVENE_DB");
   token->add_option("--organiser", organiser, "the organiser's email")->required();
   token->add_option("--name", name, "the organiser's name");
 
   auto* password = admin->add_subcommand(
       "password", "set an organiser's web login password, read from stdin (created if missing)");
   std::string password_db, password_organiser;
-  password->add_option("--db", password_db, "SQLite database file")
+  password->add_option("--db", password_db, "SQLite database file or postgresql:// URI")
       ->required()
       ->envname("CONVENE_DB");
   password->add_option("--organiser", password_organiser, "the organiser's email")->required();
@@ -265,10 +272,21 @@ int main(int argc, char** argv) {
   backup->add_option("--db", backup_db, "SQLite database file")->required()->envname("CONVENE_DB");
   backup->add_option("--to", backup_to, "the new file to write (must not exist)")->required();
 
+  auto* copy = admin->add_subcommand(
+      "copy",
+      "copy a live SQLite database into a new, empty PostgreSQL database (every table, ids and "
+      "token hashes), then check the counts");
+  std::string copy_from, copy_to;
+  copy->add_option("--from", copy_from, "SQLite database file")->required();
+  copy->add_option("--to", copy_to, "postgresql:// URI of an empty database (password: PGPASSWORD)")
+      ->required();
+
   auto* demo = cli.add_subcommand(
       "demo", "load the demo group (the seed minutes' futures group) into the database");
   std::string demo_db;
-  demo->add_option("--db", demo_db, "SQLite database file")->required()->envname("CONVENE_DB");
+  demo->add_option("--db", demo_db, "SQLite database file or postgresql:// URI")
+      ->required()
+      ->envname("CONVENE_DB");
 
   try {
     cli.parse(argc, argv);
@@ -313,6 +331,27 @@ int main(int argc, char** argv) {
       return Fail(st.message());
     std::fprintf(stderr, "convene: backup of %s written to %s\n", backup_db.c_str(),
                  backup_to.c_str());
+    return 0;
+  }
+
+  if (*copy) {
+    namespace st = convene::calendar::store;
+    if (st::IsPostgresUri(copy_from)) return Fail("--from must be an SQLite database file", 2);
+    if (!st::IsPostgresUri(copy_to)) return Fail("--to must be a postgresql:// URI", 2);
+    if (::access(copy_from.c_str(), R_OK) != 0) return Fail("no database at " + copy_from, 2);
+    auto from = st::Db::Open(copy_from);
+    if (!from.ok()) return Fail(from.status().message());
+    auto to = st::Db::Open(copy_to);
+    if (!to.ok()) return Fail(to.status().message());
+    auto copied = st::CopyDatabase(**from, **to);
+    if (!copied.ok()) return Fail(copied.status().message());
+    int64_t rows = 0;
+    for (const st::TableCopy& t : *copied) {
+      std::printf("%-16s %8lld rows\n", t.table.c_str(), static_cast<long long>(t.rows_to));
+      rows += t.rows_to;
+    }
+    std::fprintf(stderr, "convene: copied %lld rows of %s into %s; every table's count matches\n",
+                 static_cast<long long>(rows), copy_from.c_str(), (*to)->path().c_str());
     return 0;
   }
 

@@ -4,7 +4,10 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <charconv>
+
 #include "calendar/store/migrations.h"
+#include "calendar/store/pg.h"
 
 namespace convene::calendar::store {
 namespace {
@@ -33,14 +36,22 @@ Status FromSqlite(int rc, sqlite3* conn, std::string_view what) {
   }
 }
 
+bool IsPostgresUri(std::string_view db) { return pg::IsUri(db); }
+
 // ---- Conn and Stmt ----
 
 Conn::~Conn() {
   for (auto& [sql, stmt] : idle) sqlite3_finalize(stmt);
-  sqlite3_close_v2(db);
+  if (db) sqlite3_close_v2(db);
+  delete pg;
 }
 
 Stmt::Stmt(Conn* conn, const char* sql) : conn_(conn) {
+  if (conn->pg) {
+    pg_ = std::make_unique<pg::Statement>(conn->pg, sql);
+    status_ = pg_->status();
+    return;
+  }
   auto it = conn->idle.find(std::string_view(sql));
   if (it != conn->idle.end()) {
     stmt_ = it->second;
@@ -61,11 +72,13 @@ Stmt::~Stmt() {
 }
 
 Stmt& Stmt::Bind(int i, int64_t v) {
+  if (pg_) pg_->Bind(i, std::to_string(v));
   if (stmt_) sqlite3_bind_int64(stmt_, i, v);
   return *this;
 }
 
 Stmt& Stmt::Bind(int i, std::string_view v) {
+  if (pg_) pg_->Bind(i, std::string(v));
   if (stmt_) sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   return *this;
 }
@@ -79,11 +92,18 @@ Stmt& Stmt::Bind(int i, const std::optional<std::string>& v) {
 }
 
 Stmt& Stmt::BindNull(int i) {
+  if (pg_) pg_->Bind(i, std::nullopt);
   if (stmt_) sqlite3_bind_null(stmt_, i);
   return *this;
 }
 
 bool Stmt::Step() {
+  if (pg_) {
+    if (!status_.ok()) return false;
+    const bool row = pg_->Step();
+    status_ = pg_->status();
+    return row;
+  }
   if (!stmt_ || !status_.ok()) return false;
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
@@ -97,16 +117,31 @@ Status Stmt::Run() {
   return status_;
 }
 
-int64_t Stmt::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+int64_t Stmt::Int(int col) const {
+  if (pg_) {
+    const std::string_view v = pg_->Value(col);
+    if (v == "t") return 1;  // a boolean
+    if (v == "f") return 0;
+    int64_t n = 0;
+    // Numbers as PostgreSQL writes them; a numeric's fraction (sum, avg) is cut as SQLite does.
+    std::from_chars(v.data(), v.data() + v.size(), n);
+    return n;
+  }
+  return sqlite3_column_int64(stmt_, col);
+}
 
 std::string Stmt::Text(int col) const {
+  if (pg_) return std::string(pg_->Value(col));
   const unsigned char* p = sqlite3_column_text(stmt_, col);
   return p ? std::string(reinterpret_cast<const char*>(p),
                          static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
            : std::string();
 }
 
-bool Stmt::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+bool Stmt::IsNull(int col) const {
+  if (pg_) return pg_->IsNull(col);
+  return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+}
 
 std::optional<int> Stmt::OptInt(int col) const {
   if (IsNull(col)) return std::nullopt;
@@ -132,13 +167,38 @@ Tx::Tx(Tx&& o) noexcept : db_(o.db_), conn_(o.conn_), done_(o.done_) {
 
 Tx::~Tx() {
   if (!done_ && conn_) {
-    sqlite3_exec(conn_->db, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (conn_->pg) {
+      (void)pg::Exec(*conn_->pg, "ROLLBACK", "rollback");
+    } else {
+      sqlite3_exec(conn_->db, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
   }
   if (conn_) db_->Release(conn_);
 }
 
+int64_t Tx::LastInsertId() const {
+  if (!conn_->pg) return sqlite3_last_insert_rowid(conn_->db);
+  // Every id column is an identity, whose sequence lastval() reads (this session's own value).
+  pg::Statement s(conn_->pg, "SELECT lastval()");
+  if (!s.Step()) return 0;
+  int64_t n = 0;
+  const std::string_view v = s.Value(0);
+  std::from_chars(v.data(), v.data() + v.size(), n);
+  return n;
+}
+
+int Tx::Changes() const {
+  return conn_->pg ? static_cast<int>(conn_->pg->changes) : sqlite3_changes(conn_->db);
+}
+
 Status Tx::Commit() {
   if (done_) return Internal("transaction already finished");
+  if (conn_->pg) {
+    Status st = pg::Exec(*conn_->pg, "COMMIT", "commit");
+    if (!st.ok()) (void)pg::Exec(*conn_->pg, "ROLLBACK", "rollback");
+    done_ = true;
+    return st;
+  }
   int rc = sqlite3_exec(conn_->db, "COMMIT", nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) {
     Status st = FromSqlite(rc, conn_->db, "commit");
@@ -151,6 +211,7 @@ Status Tx::Commit() {
 }
 
 Status Tx::Exec(const std::string& sql) {
+  if (conn_->pg) return pg::Exec(*conn_->pg, sql, "exec");
   int rc = sqlite3_exec(conn_->db, sql.c_str(), nullptr, nullptr, nullptr);
   return FromSqlite(rc, conn_->db, "exec");
 }
@@ -158,6 +219,12 @@ Status Tx::Exec(const std::string& sql) {
 // ---- Db ----
 
 Result<Conn*> Db::OpenConnection() {
+  if (postgres_) {
+    ASSIGN_OR_RETURN(pg::Connection * p, pg::Connect(uri_));
+    Conn* c = new Conn();
+    c->pg = p;
+    return c;
+  }
   sqlite3* conn = nullptr;
   int rc =
       sqlite3_open_v2(path_.c_str(), &conn,
@@ -185,8 +252,9 @@ Result<Conn*> Db::OpenConnection() {
 }
 
 Result<std::unique_ptr<Db>> Db::Open(const std::string& path) {
-  if (path.empty() || path == ":memory:") return InvalidArgument("db", "--db must name a file");
-  std::unique_ptr<Db> db(new Db(path));
+  if (path.empty() || path == ":memory:")
+    return InvalidArgument("db", "--db must name a file or a postgresql:// URI");
+  std::unique_ptr<Db> db(pg::IsUri(path) ? new Db(pg::Redacted(path), path) : new Db(path, ""));
   ASSIGN_OR_RETURN(Conn * conn, db->OpenConnection());
   db->Release(conn);
   RETURN_IF_ERROR(Migrate(*db));
@@ -196,6 +264,15 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path) {
 Db::~Db() {
   std::lock_guard<std::mutex> lock(mu_);
   for (Conn* c : idle_) delete c;
+}
+
+void Db::DropIdle() {
+  std::vector<Conn*> idle;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle.swap(idle_);
+  }
+  for (Conn* c : idle) delete c;
 }
 
 Result<Conn*> Db::Acquire() {
@@ -211,6 +288,12 @@ Result<Conn*> Db::Acquire() {
 }
 
 void Db::Release(Conn* conn) {
+  // A PostgreSQL connection that broke (or was left in a transaction) is dropped: the next
+  // transaction opens a new one, so the server reconnects once the database is back.
+  if (conn->pg && !conn->pg->Healthy()) {
+    delete conn;
+    return;
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (idle_.size() < kMaxIdle) {
@@ -223,6 +306,29 @@ void Db::Release(Conn* conn) {
 
 Result<Tx> Db::Begin(bool write) {
   ASSIGN_OR_RETURN(Conn * conn, Acquire());
+  if (conn->pg) {
+    // Writers queue on one transaction-scoped advisory lock (released at COMMIT or ROLLBACK).
+    const char* begin = write ? "BEGIN ISOLATION LEVEL READ COMMITTED;"
+                                " SELECT pg_advisory_xact_lock(7041965)"
+                              : "BEGIN ISOLATION LEVEL REPEATABLE READ";
+    Status st = pg::Exec(*conn->pg, begin, "begin");
+    if (!st.ok() && PQstatus(conn->pg->conn) != CONNECTION_OK) {
+      // A pooled connection the server closed (it restarted, or ended idle sessions): the
+      // others are likely gone too. Drop them all and begin once more on a new connection, so
+      // a database that came back is used at once; nothing was done on the broken one.
+      delete conn;
+      DropIdle();
+      ASSIGN_OR_RETURN(conn, OpenConnection());
+      st = pg::Exec(*conn->pg, begin, "begin");
+    }
+    if (!st.ok()) {
+      if (PQstatus(conn->pg->conn) == CONNECTION_OK)
+        (void)pg::Exec(*conn->pg, "ROLLBACK", "rollback");
+      Release(conn);
+      return st;
+    }
+    return Tx(this, conn);
+  }
   const char* sql = write ? "BEGIN IMMEDIATE" : "BEGIN";
   int rc = sqlite3_exec(conn->db, sql, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) {
@@ -239,6 +345,12 @@ Result<Tx> Db::Read() { return Begin(false); }
 
 Result<bool> Db::IntegrityOk() {
   ASSIGN_OR_RETURN(Tx tx, Read());
+  if (postgres_) {
+    Stmt s = tx.Prepare("SELECT 1");
+    const bool ok = s.Step() && s.Int(0) == 1;
+    RETURN_IF_ERROR(s.status());
+    return ok;
+  }
   Stmt s = tx.Prepare("PRAGMA integrity_check");
   bool ok = s.Step() && s.Text(0) == "ok";
   RETURN_IF_ERROR(s.status());
@@ -246,6 +358,7 @@ Result<bool> Db::IntegrityOk() {
 }
 
 Status Db::Checkpoint() {
+  if (postgres_) return Status::Ok();
   ASSIGN_OR_RETURN(Conn * conn, Acquire());
   int rc =
       sqlite3_wal_checkpoint_v2(conn->db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
@@ -255,6 +368,10 @@ Status Db::Checkpoint() {
 }
 
 Status BackupDatabase(const std::string& source, const std::string& dest) {
+  if (pg::IsUri(source))
+    return InvalidArgument("db",
+                           "admin backup copies an SQLite file; back PostgreSQL up with its own "
+                           "tools (pg_dump, or the base backups your database team runs)");
   if (::access(source.c_str(), R_OK) != 0)
     return Status(Code::kNotFound, "no database at " + source, "db");
   if (::access(dest.c_str(), F_OK) == 0)

@@ -128,8 +128,8 @@ Result<Member> GetMember(Tx& tx, Id id) {
 }
 
 Result<std::vector<Member>> ListMembers(Tx& tx, Id group_id) {
-  return SelectMembers(
-      tx, " WHERE group_id=?1 AND left_at IS NULL ORDER BY name COLLATE NOCASE, id", group_id);
+  return SelectMembers(tx, " WHERE group_id=?1 AND left_at IS NULL ORDER BY lower(name), id",
+                       group_id);
 }
 
 Result<std::vector<Member>> ListFormerMembers(Tx& tx, Id group_id) {
@@ -140,7 +140,7 @@ Result<std::vector<Member>> ListFormerMembers(Tx& tx, Id group_id) {
 Result<std::vector<Member>> ListMembersAt(Tx& tx, Id group_id, int64_t at) {
   return SelectMembers(tx,
                        " WHERE group_id=?1 AND (left_at IS NULL OR left_at > ?2)"
-                       " ORDER BY name COLLATE NOCASE, id",
+                       " ORDER BY lower(name), id",
                        group_id, at);
 }
 

@@ -4,10 +4,15 @@
 #include <vector>
 
 #include "calendar/store/db.h"
+#include "calendar/store/pg.h"
 
 namespace convene::calendar::store {
 namespace {
 
+// Written in SQLite's DDL; on PostgreSQL each runs through pg::TranslateDdl (pg.h), with the same
+// numbers. (Migration 1 lists the tables in an order where each is created before any table
+// whose foreign keys name it, as PostgreSQL needs; SQLite databases made from the earlier order
+// hold the same schema.)
 // Times: edit times are Unix seconds; meeting times are local wall-clock text 'YYYY-MM-DDTHH:MM'
 // in the group's zone (sorts as text). Tokens are stored only as SHA-256 hex of the secret.
 const std::vector<const char*>& Migrations() {
@@ -21,17 +26,6 @@ CREATE TABLE organisers (
   password_hash TEXT,
   created_at INTEGER NOT NULL
 );
-CREATE TABLE tokens (
-  hash TEXT PRIMARY KEY,
-  kind TEXT NOT NULL CHECK (kind IN ('api','session','feed','page','apology','unsubscribe')),
-  organiser_id INTEGER REFERENCES organisers(id) ON DELETE CASCADE,
-  member_id INTEGER REFERENCES members(id) ON DELETE CASCADE,
-  meeting_id INTEGER REFERENCES meetings(id) ON DELETE CASCADE,
-  created_at INTEGER NOT NULL,
-  expires_at INTEGER,
-  revoked_at INTEGER
-);
-CREATE INDEX tokens_member ON tokens(member_id, kind);
 CREATE TABLE venues (
   id INTEGER PRIMARY KEY,
   owner_id INTEGER NOT NULL REFERENCES organisers(id),
@@ -101,6 +95,17 @@ CREATE TABLE meetings (
 );
 CREATE INDEX meetings_group_start ON meetings(group_id, start);
 CREATE INDEX meetings_venue_start ON meetings(venue_id, start);
+CREATE TABLE tokens (
+  hash TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('api','session','feed','page','apology','unsubscribe')),
+  organiser_id INTEGER REFERENCES organisers(id) ON DELETE CASCADE,
+  member_id INTEGER REFERENCES members(id) ON DELETE CASCADE,
+  meeting_id INTEGER REFERENCES meetings(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  revoked_at INTEGER
+);
+CREATE INDEX tokens_member ON tokens(member_id, kind);
 CREATE TABLE presenters (
   id INTEGER PRIMARY KEY,
   meeting_id INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
@@ -231,21 +236,46 @@ CREATE INDEX meetings_start ON meetings(start);
 
 int SchemaVersion() { return static_cast<int>(Migrations().size()); }
 
+namespace {
+
+// The schema version: SQLite's user_version; on PostgreSQL a one-row table, made (with the
+// citext extension the emails need) by the first instance that starts on the database. Every
+// step runs in a write transaction, which on PostgreSQL holds the writers' advisory lock, so
+// instances starting together migrate one after the other.
+Result<int> CurrentVersion(Tx& tx) {
+  if (tx.postgres()) {
+    RETURN_IF_ERROR(
+        tx.Exec("CREATE EXTENSION IF NOT EXISTS citext;"
+                " CREATE TABLE IF NOT EXISTS convene_schema (version BIGINT NOT NULL);"
+                " INSERT INTO convene_schema(version) SELECT 0"
+                " WHERE NOT EXISTS (SELECT 1 FROM convene_schema)"));
+  }
+  Stmt v = tx.Prepare(tx.postgres() ? "SELECT version FROM convene_schema" : "PRAGMA user_version");
+  if (!v.Step()) return v.status().ok() ? Internal("no schema version") : v.status();
+  return static_cast<int>(v.Int(0));
+}
+
+}  // namespace
+
 Status Migrate(Db& db) {
   const auto& all = Migrations();
   for (;;) {
     ASSIGN_OR_RETURN(Tx tx, db.Write());
-    Stmt v = tx.Prepare("PRAGMA user_version");
-    if (!v.Step()) return v.status().ok() ? Internal("no user_version") : v.status();
-    const int current = static_cast<int>(v.Int(0));
+    ASSIGN_OR_RETURN(const int current, CurrentVersion(tx));
     if (current > static_cast<int>(all.size()))
       return Status(Code::kUnavailable, "database " + db.path() + " has schema version " +
                                             std::to_string(current) +
                                             ", newer than this convene (" +
                                             std::to_string(all.size()) + "); upgrade convene");
     if (current == static_cast<int>(all.size())) return Status::Ok();
-    RETURN_IF_ERROR(tx.Exec(all[current]));
-    RETURN_IF_ERROR(tx.Exec("PRAGMA user_version = " + std::to_string(current + 1)));
+    if (tx.postgres()) {
+      RETURN_IF_ERROR(tx.Exec(pg::TranslateDdl(all[current])));
+      RETURN_IF_ERROR(
+          tx.Exec("UPDATE convene_schema SET version = " + std::to_string(current + 1)));
+    } else {
+      RETURN_IF_ERROR(tx.Exec(all[current]));
+      RETURN_IF_ERROR(tx.Exec("PRAGMA user_version = " + std::to_string(current + 1)));
+    }
     RETURN_IF_ERROR(tx.Commit());
   }
 }

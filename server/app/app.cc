@@ -63,6 +63,9 @@ void App::WireNotices(Clock clock, RandomSource random) {
   w.retry.relay_pause_s = c.mail_relay_pause;
   w.retry.relay_pause_max_s = c.mail_relay_pause_max;
   w.lease_seconds = c.mail_lease;
+  // On a shared PostgreSQL database other instances queue notices this one is not woken for,
+  // and take over the claims of an instance that died: look every few seconds.
+  if (db_->postgres()) w.poll_s = 3;
   worker_ = std::make_unique<notify::Worker>(*db_, *mailer_, std::move(clock), w);
 
   NoticeContext ctx;

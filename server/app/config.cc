@@ -1,5 +1,7 @@
 #include "server/app/config.h"
 
+#include "calendar/store/db.h"
+
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -107,12 +109,14 @@ bool Config::listens_beyond_loopback() const { return !IsLoopback(listen_host())
 
 std::string Config::spool_dir() const {
   if (!spool.empty()) return spool;
+  if (calendar::store::IsPostgresUri(db)) return "data/spool";  // the database is elsewhere
   std::filesystem::path p(db);
   return (p.parent_path() / "spool").string();
 }
 
 Status Config::Validate() const {
-  if (db.empty()) return InvalidArgument("db", "--db must name the SQLite database file");
+  if (db.empty())
+    return InvalidArgument("db", "--db must name the SQLite database file or a postgresql:// URI");
   const int port = listen_port();
   if (listen_host().empty() || port < 0 || port > 65535)
     return InvalidArgument("listen", "--listen must be HOST:PORT, e.g. 127.0.0.1:8080");

@@ -400,7 +400,7 @@ TEST_F(DeskBugsTest, TheOutboxListsEveryNoticeOneRowPerChangeFailuresFirst) {
   EXPECT_EQ(
       Occurrences(all.body, "<details class=\"recipients\""),
       static_cast<size_t>(Count("SELECT count(*) FROM (SELECT DISTINCT kind, meeting_id, subject, "
-                                "created_at FROM outbox)")));
+                                "created_at FROM outbox) AS changes")));
   EXPECT_TRUE(all.Has("21 recipients: 20 sent, 1 failed")) << all.body;
   EXPECT_TRUE(all.Has("21 recipients: 21 superseded"));
   // The change with a failure comes first, flagged.

@@ -29,7 +29,8 @@ std::string MembersAndOutbox(App& app) {
   EXPECT_TRUE(tx.ok());
   auto s = tx->Prepare(
       "SELECT (SELECT coalesce(group_concat(id || name || email || organisation || role || "
-      "delivery || coalesce(left_at, ''), '|'), '') FROM members) || '/' || (SELECT count(*) "
+      "delivery || coalesce(CAST(left_at AS TEXT), ''), '|'), '') FROM members) || '/' || (SELECT "
+      "count(*) "
       "FROM outbox) || '/' || (SELECT count(*) FROM tokens) || '/' || (SELECT value FROM meta "
       "WHERE key='revision')");
   EXPECT_TRUE(s.Step()) << s.status().ToString();

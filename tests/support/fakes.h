@@ -15,6 +15,7 @@
 
 #include "server/app/app.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
 
 namespace convene::testing {
 
@@ -44,7 +45,12 @@ inline server::RandomSource SeededRandom(uint32_t seed) {
 class ServerFixture {
  public:
   explicit ServerFixture(server::Config config = {}) {
-    config.db = dir_.File("convene.db");
+    if (!db_.error().empty()) {
+      error_ = db_.error();
+      return;
+    }
+    config.db = db_.db();
+    if (config.spool.empty()) config.spool = dir_.File("spool");  // beside the SQLite file
     config.listen = "127.0.0.1:0";
     config.threads = 8;
     auto app = server::App::Create(config, clock_.AsClock(), server::SystemRandom());
@@ -78,6 +84,7 @@ class ServerFixture {
 
  private:
   TempDir dir_;
+  TestDatabase db_{dir_.File("convene.db")};  // after dir_, and outlives app_
   FakeClock clock_;
   std::unique_ptr<server::App> app_;
   std::thread thread_;
