@@ -1,7 +1,5 @@
 #include "server/app/config.h"
 
-#include "calendar/store/db.h"
-
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -9,6 +7,7 @@
 #include <cctype>
 #include <filesystem>
 
+#include "calendar/store/db.h"
 #include "notify/smtp_mailer.h"
 
 namespace convene::server {
