@@ -743,11 +743,12 @@ Result<SeriesInvitation> RenderSeriesInvitation(const SeriesInvitationInput& in)
   feed.venues = in.venues;
   feed.presenters = in.presenters;
   std::set<std::string> uids;
-  RenderRule(r, feed, in.series, uids);
+  if (!in.cancel) RenderRule(r, feed, in.series, uids);
   SeriesInvitation out;
   if (!r.warnings.empty()) return InvalidArgument("series", r.warnings.front());
   if (r.events.str().empty()) {
-    // Nothing of the series is left: the whole UID is cancelled (RFC 5546 3.2.5).
+    // Nothing of the series is left, or the attendee leaves the invitations: the whole UID is
+    // cancelled (RFC 5546 3.2.5).
     auto x = ExpandRule(s.rrule, s.first_date);
     if (!x.ok()) return x.status();
     const LocalDateTime first{x->dates.front(), s.rule_start_minute};

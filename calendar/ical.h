@@ -132,7 +132,9 @@ struct InvitationInput {
 // override per scheduled meeting, exactly as the feed has them (EXDATEs for the rest), each
 // VEVENT carrying ORGANIZER and ATTENDEE and DTSTAMP = `dtstamp`; or, when no meeting of the
 // series is left, METHOD:CANCEL of the whole UID. Replaces what the member's calendar holds for
-// the UID, so it equals the feed afterwards.
+// the UID, so it equals the feed afterwards. With `cancel`, METHOD:CANCEL of the whole UID
+// whatever is left: the attendee stops receiving invitations (they chose the feed), so their
+// calendar drops its copy rather than keep one the feed also shows and nothing updates.
 struct SeriesInvitationInput {
   FeedSeries series;  // every meeting row of the series
   std::map<Id, Venue> venues;
@@ -142,6 +144,7 @@ struct SeriesInvitationInput {
   Person attendee;
   std::string reply_address;  // as InvitationInput::reply_address
   int64_t dtstamp = 0;
+  bool cancel = false;  // METHOD:CANCEL of the whole UID even while meetings are left
 };
 struct SeriesInvitation {
   std::string method;  // REQUEST | CANCEL

@@ -115,6 +115,42 @@ struct SeriesChange {
   std::function<Result<CalendarPart>(const Recipient& to)> render_invitation;
 };
 
+// A member's calendar kept equal to their personal feed, one UID at a time (docs/ical.md,
+// "Invitations that add up"). Each item is one iTIP object in its own notice:
+// - kStart: the member starts receiving calendar invitations (joins on them, switches to them,
+//   turns notices back on, or their address changes). Their calendar holds nothing of the group
+//   yet, and a later REQUEST for one meeting of a series would be an orphan there, so every
+//   series with meetings still to come is sent whole (master and overrides, as a series change
+//   sends it) and every single meeting still to come on its own.
+// - kStop: they go back to the feed: each of those is cancelled, so their calendar does not keep
+//   copies that nothing updates beside the feed's.
+// - kNew: a series was created: members on invitations get it as for kStart.
+// - kChanged: a series of listed dates changed (its meetings are single meetings, each its own
+//   UID): each meeting the change touched, as it now is, or cancelled.
+struct CalendarSync {
+  // kStart: they chose invitations (or joined on them); kStop: they chose the feed instead;
+  // kNew: a series was created; kChanged: meetings of a series of listed dates changed;
+  // kLeft: this address gets no more invitations (the member was removed, or the secretary now
+  // writes to them at another address), so everything convene put in its calendar comes out.
+  enum class Reason { kStart, kStop, kNew, kChanged, kLeft };
+  GroupRef group;
+  Recipient member;  // page_url and unsubscribe_token are the links shown
+  Reason reason = Reason::kStart;
+  struct Item {
+    std::string uid;      // the series' UID (a rule series) or the meeting's (a single meeting)
+    Id meeting_id = 0;    // a single meeting; 0: a whole rule series
+    std::string title;    // the series' (or the meeting's) title
+    bool cancel = false;  // METHOD:CANCEL (else REQUEST)
+    // The meetings the object brings: a series' scheduled meetings still to come, or the one
+    // meeting (as it was planned, when cancelled), by start.
+    std::vector<MeetingSnapshot> meetings;
+    std::string apology_url;  // a single meeting still to come: the member's apology link
+    // The iTIP object, for the member.
+    std::function<Result<CalendarPart>(const Recipient& to)> render;
+  };
+  std::vector<Item> items;  // rule series by id, then single meetings by start
+};
+
 // A meeting is `reminder_days` away: each member who has not sent apologies is reminded.
 struct Reminder {
   GroupRef group;

@@ -44,6 +44,18 @@ std::string UnsubscribeUrl(const std::string& base_url, const std::string& token
   return base_url + "/unsubscribe/" + token;
 }
 
+// A message from the group's secretary to `to`, with the unsubscribe link of a member (a
+// presenter who is no member has none).
+Message ToMember(const Address& organiser, const Recipient& to, const ComposeEnv& env) {
+  Message m;
+  m.from = organiser;
+  m.to = Address{to.name, to.email};
+  m.date = env.now;
+  m.message_id = env.message_id;
+  if (to.member_id != 0) m.unsubscribe_url = UnsubscribeUrl(env.base_url, to.unsubscribe_token);
+  return m;
+}
+
 void AppendLinks(std::string& out, const std::string& meeting_url, const Recipient& to) {
   out += "\n";
   if (!meeting_url.empty()) out += "Meeting page: " + meeting_url + "\n";
@@ -182,12 +194,7 @@ Message ComposeReminder(const Reminder& raw, const Recipient& raw_to, const Comp
   Recipient to = raw_to;
   Flatten(to);
   const std::string title = Flat(raw.title);
-  Message msg;
-  msg.from = group.organiser;
-  msg.to = Address{to.name, to.email};
-  msg.date = env.now;
-  msg.message_id = env.message_id;
-  if (to.member_id != 0) msg.unsubscribe_url = UnsubscribeUrl(env.base_url, to.unsubscribe_token);
+  Message msg = ToMember(group.organiser, to, env);
   msg.subject = fmt::format("Reminder: {}, {}", title, FormatDay(m.start.date));
   std::string t = Greeting(to.name);
   t += fmt::format("This is a reminder of the meeting \"{}\" of {}.\n\n", title, group.name);
@@ -243,12 +250,7 @@ Message ComposeSeriesChange(const SeriesChange& raw_change, const std::vector<st
   Flatten(group);
   Recipient to = raw_to;
   Flatten(to);
-  Message m;
-  m.from = group.organiser;
-  m.to = Address{to.name, to.email};
-  m.date = env.now;
-  m.message_id = env.message_id;
-  if (to.member_id != 0) m.unsubscribe_url = UnsubscribeUrl(env.base_url, to.unsubscribe_token);
+  Message m = ToMember(group.organiser, to, env);
   std::optional<calendar::CivilDate> first;
   for (const SeriesChange::Touched& t : meetings) {
     const calendar::CivilDate d =
@@ -318,12 +320,7 @@ Message ComposeMeetingChange(const MeetingChange& raw_change, const MeetingSnaps
   const bool you_added = me_after && !me_before;
   const bool you_removed = me_before && !me_after;
 
-  Message m;
-  m.from = change.group.organiser;
-  m.to = Address{to.name, to.email};
-  m.date = env.now;
-  m.message_id = env.message_id;
-  if (to.member_id != 0) m.unsubscribe_url = UnsubscribeUrl(env.base_url, to.unsubscribe_token);
+  Message m = ToMember(change.group.organiser, to, env);
 
   const std::string day_b = FormatDay(b.start.date), day_a = FormatDay(a.start.date);
   const int topics = (time_changed ? 1 : 0) + (venue_changed ? 1 : 0) + (pd.empty() ? 0 : 1);
@@ -485,6 +482,90 @@ Message ComposeQuorumAtRisk(const ApologiesChange& raw_change, const ComposeEnv&
   t += "You will not be told again about this meeting's quorum.\n";
   AppendLinks(t, MeetingPageUrl(env.base_url, change.meeting_id), Recipient{});
   t += "\n-- \nconvene, for " + g.name + ".\n";
+  m.text = std::move(t);
+  return m;
+}
+
+Message ComposeCalendarSync(const CalendarSync& raw, const CalendarSync::Item& item,
+                            const ComposeEnv& env) {
+  using Reason = CalendarSync::Reason;
+  GroupRef group = raw.group;
+  Flatten(group);
+  Recipient to = raw.member;
+  Flatten(to);
+  to.apology_url = Flat(item.apology_url);
+  const std::string title = Flat(item.title);
+  Message m = ToMember(group.organiser, to, env);
+  const size_t n = item.meetings.size();
+  std::string when;
+  if (n == 1) {
+    when = FormatDay(item.meetings.front().start.date);
+  } else if (n > 1) {
+    when = fmt::format("{} meetings from {}", n, FormatDay(item.meetings.front().start.date));
+  }
+  if (raw.reason == Reason::kLeft) to.page_url.clear();  // their links no longer open
+  const char* what = "Calendar invitation";
+  if (raw.reason == Reason::kStop || raw.reason == Reason::kLeft) {
+    what = "Removed from your calendar";
+  } else if (raw.reason == Reason::kChanged) {
+    what = item.cancel ? "Cancelled" : "Updated invitation";
+  }
+  m.subject = fmt::format("{}: {}{}", what, title, when.empty() ? "" : ", " + when);
+  std::string t = Greeting(to.name);
+  switch (raw.reason) {
+    case Reason::kStart:
+      t += fmt::format(
+          "You chose calendar invitations for {}. This invitation puts \"{}\" in your "
+          "calendar{}:\n\n",
+          group.name, title, n > 1 ? ", with its meetings still to come" : "");
+      break;
+    case Reason::kNew:
+      t += fmt::format("New in {}: this invitation puts \"{}\" in your calendar:\n\n", group.name,
+                       title);
+      break;
+    case Reason::kChanged:
+      t += item.cancel
+               ? fmt::format("\"{}\" is cancelled; this takes it out of your calendar:\n\n", title)
+               : fmt::format(
+                     "This invitation updates \"{}\" in your calendar, as the email about the "
+                     "change says:\n\n",
+                     title);
+      break;
+    case Reason::kStop:
+      t += fmt::format(
+          "You chose the calendar feed for {} instead of calendar invitations. This message "
+          "takes \"{}\" out of your calendar, so that your calendar feed, which stays up to "
+          "date by itself, is the one place it shows, not twice:\n\n",
+          group.name, title);
+      break;
+    case Reason::kLeft:
+      t += fmt::format(
+          "This address no longer receives the calendar invitations of {}: you have left the "
+          "group, or its secretary now writes to you at another address. This message takes "
+          "\"{}\" out of this calendar:\n\n",
+          group.name, title);
+      break;
+  }
+  constexpr size_t kListed = 20;
+  for (size_t i = 0; i < n && i < kListed; ++i) {
+    MeetingSnapshot s = item.meetings[i];
+    Flatten(s);
+    t += "  " + FormatWhen(s.start, s.duration_minutes) + ", at " + FormatVenue(s.venue) + "\n";
+  }
+  if (n > kListed) t += fmt::format("  and {} more\n", n - kListed);
+  if (raw.reason == Reason::kStart || raw.reason == Reason::kNew)
+    t += "\nEvery change to them comes as an invitation that updates your calendar.\n";
+  if (raw.reason == Reason::kStop)
+    t += "\nIf you have not subscribed to your calendar feed yet, its link is on your page.\n";
+  AppendLinks(t, item.meeting_id != 0 ? MeetingPageUrl(env.base_url, item.meeting_id) : "", to);
+  if (raw.reason == Reason::kLeft) {
+    m.unsubscribe_url.clear();
+    t += "\n-- \n";
+    t += group.organiser.name.empty() ? "The secretary" : group.organiser.name + ", secretary";
+    t += " of " + group.name + ". This is the last message to this address about it.\n";
+  } else {
+    AppendFooter(t, group, to, m.unsubscribe_url);
+  }
   m.text = std::move(t);
   return m;
 }

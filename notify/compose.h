@@ -59,6 +59,13 @@ Message ComposeApologies(const ApologiesChange& change, const std::vector<Apolog
 // To the organiser, once per meeting: the forecast fell below the quorum.
 Message ComposeQuorumAtRisk(const ApologiesChange& change, const ComposeEnv& env);
 
+// One object of a member's calendar sync: the invitation that puts a series or a single meeting
+// in their calendar (kStart, kNew), updates or cancels a single meeting (kChanged), or the
+// cancellation that takes it out again since their feed shows it (kStop), with the meetings it
+// brings. The iTIP part is attached by notices.cc.
+Message ComposeCalendarSync(const CalendarSync& sync, const CalendarSync::Item& item,
+                            const ComposeEnv& env);
+
 // To a new member: the feed link, the member page and the apology link.
 Message ComposeWelcome(const Welcome& welcome, const ComposeEnv& env);
 

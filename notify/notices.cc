@@ -520,6 +520,39 @@ Result<QueueCounts> QueueApologies(Tx& tx, const ApologiesChange& change,
   return counts;
 }
 
+Result<QueueCounts> QueueCalendarSync(Tx& tx, const CalendarSync& sync,
+                                      const NoticeOptions& options, int64_t now) {
+  QueueCounts counts;
+  const Recipient& r = sync.member;
+  if (r.email.empty() || r.unsubscribed) return counts;
+  for (const CalendarSync::Item& item : sync.items) {
+    if (!item.render) continue;
+    Result<CalendarPart> part = item.render(r);
+    if (!part.ok()) {
+      spdlog::warn("calendar sync of {} for <{}> skipped: {}", item.uid, r.email,
+                   part.status().message());
+      ++counts.skipped;
+      continue;
+    }
+    Draft d = MakeDraft(options, sync.group.id, item.meeting_id, "calendar_sync",
+                        fmt::format("sync:{}:{}", item.uid, calendar::LowerAscii(r.email)));
+    ASSIGN_OR_RETURN(std::optional<PendingRow> pending, FindCoalescable(tx, d.coalesce_key, now));
+    ComposeEnv env{options.base_url, now,
+                   pending ? pending->message_id
+                           : NewMessageId(RandomOf(options), DomainOf(sync.group.organiser.email))};
+    Message msg = ComposeCalendarSync(sync, item, env);
+    msg.calendar = std::move(part).value();
+    std::optional<std::string> bytes = Serialize(msg, "calendar sync");
+    if (!bytes || !msg.calendar) {
+      ++counts.skipped;
+      continue;
+    }
+    d.due_at = now + std::max<int64_t>(0, options.delay_seconds);
+    RETURN_IF_ERROR(Write(tx, d, msg, *bytes, pending, now, counts));
+  }
+  return counts;
+}
+
 Result<QueueCounts> QueueWelcome(Tx& tx, const Welcome& welcome, const NoticeOptions& options,
                                  int64_t now) {
   QueueCounts counts;

@@ -108,6 +108,15 @@ Result<QueueCounts> QueueReminderDigest(calendar::store::Tx& tx, const ReminderD
 Result<QueueCounts> QueueApologies(calendar::store::Tx& tx, const ApologiesChange& change,
                                    const NoticeOptions& options, int64_t now);
 
+// A member's calendar sync (kind "calendar_sync"): one notice per item, each with its iTIP part
+// (an item whose object cannot be rendered is skipped with a warning: without it the notice has
+// no point). Due after the coalescing window like change notices, and coalesced per UID and
+// address: a sync of the same UID still waiting (a member who switched to invitations and back
+// inside the window) is rewritten to the newer one. Nothing for an unsubscribed member or one
+// without an address.
+Result<QueueCounts> QueueCalendarSync(calendar::store::Tx& tx, const CalendarSync& sync,
+                                      const NoticeOptions& options, int64_t now);
+
 // Welcomes a new member with their links; due at once.
 Result<QueueCounts> QueueWelcome(calendar::store::Tx& tx, const Welcome& welcome,
                                  const NoticeOptions& options, int64_t now);

@@ -85,9 +85,20 @@ Result<int> SupersedeQueuedTo(Tx& tx, Id group_id, const std::string& recipient,
       "UPDATE outbox SET status = 'superseded', coalesce_key = NULL, updated_at = ?4,"
       " last_error = ?3 WHERE group_id = ?1 AND lower(recipient) = lower(?2)"
       " AND status = 'queued' AND kind IN ('meeting_change', 'series_change', 'reminder', "
-      "'welcome')"
+      "'welcome', 'calendar_sync')"
       " AND (lease_until IS NULL OR lease_until <= ?4)");
   s.BindAll(group_id, recipient, reason.substr(0, 500), now);
+  RETURN_IF_ERROR(s.Run());
+  return tx.Changes();
+}
+
+Result<int> CloseWindowsTo(Tx& tx, Id group_id, const std::string& recipient, int64_t now) {
+  Stmt s = tx.Prepare(
+      "UPDATE outbox SET due_at = ?3, next_attempt_at = ?3, coalesce_key = NULL, updated_at = ?3"
+      " WHERE group_id = ?1 AND lower(recipient) = lower(?2) AND status = 'queued'"
+      " AND attempts = 0 AND lease_until IS NULL AND due_at > ?3"
+      " AND kind IN ('meeting_change', 'series_change')");
+  s.BindAll(group_id, recipient, now);
   RETURN_IF_ERROR(s.Run());
   return tx.Changes();
 }

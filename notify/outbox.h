@@ -39,7 +39,9 @@ std::optional<OutboxStatus> ParseOutboxStatus(std::string_view s);
 struct NewOutboxRow {
   Id group_id = 0;
   Id meeting_id = 0;  // 0: not about a meeting (welcome)
-  std::string kind;   // meeting_change | apologies | quorum_at_risk | welcome | password_reset
+  // meeting_change | series_change | apologies | quorum_at_risk | welcome | reminder |
+  // reminder_digest | calendar_sync | password_reset
+  std::string kind;
   std::string coalesce_key;   // empty: never coalesced
   std::string recipient;      // addr-spec (RCPT TO)
   std::string subject;        // plain UTF-8, for the outbox listing
@@ -68,11 +70,18 @@ Status UpdatePending(Tx& tx, int64_t id, const std::string& subject, const std::
                      const std::string& after_state, int64_t now);
 // The edits in the window cancelled out: the row will never be sent.
 Status Supersede(Tx& tx, int64_t id, int64_t now);
-// The member's own notices (meeting_change, welcome) to `recipient` (any case) in the group that
-// are still queued and not in flight (no live lease at `now`) will never be sent: the member
-// unsubscribed or left. `reason` becomes the row's last_error. Returns how many rows it stopped.
+// The member's own notices (meeting_change, series_change, reminder, welcome, calendar_sync) to
+// `recipient` (any case) in the group that are still queued and not in flight (no live lease at
+// `now`) will never be sent: the member unsubscribed or left. `reason` becomes the row's
+// last_error. Returns how many rows it stopped.
 Result<int> SupersedeQueuedTo(Tx& tx, Id group_id, const std::string& recipient,
                               const std::string& reason, int64_t now);
+// The change notices (meeting_change, series_change) to `recipient` (any case) in the group that
+// still wait in their coalescing window become due at `now` and are no longer coalesced: the
+// member's delivery changed, and the calendar objects queued for it describe the meetings as
+// they are now, so a later edit that undid a waiting notice must tell them again rather than
+// withdraw it. Returns how many rows it moved.
+Result<int> CloseWindowsTo(Tx& tx, Id group_id, const std::string& recipient, int64_t now);
 // True when a row of `kind` for the meeting exists and was not superseded (quorum warnings go
 // out once).
 Result<bool> HasNotice(Tx& tx, Id meeting_id, const std::string& kind);

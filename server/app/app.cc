@@ -83,6 +83,10 @@ void App::WireNotices(Clock clock, RandomSource random) {
   ops_->set_member_hook([ctx](calendar::store::Tx& tx, const calendar::Group& g,
                               const MemberCreated& m,
                               int64_t now) { return QueueMemberWelcome(tx, g, m, now, ctx); });
+  ops_->set_delivery_hook(
+      [ctx](calendar::store::Tx& tx, const calendar::Group& g,
+            const std::optional<calendar::Member>& before, const calendar::Member& after,
+            int64_t now) { return QueueDeliveryNotices(tx, g, before, after, now, ctx); });
   ops_->set_reset_hook([ctx](calendar::store::Tx& tx, const calendar::Organiser& o,
                              const std::string& url,
                              int64_t now) { return QueueResetLink(tx, o, url, now, ctx); });

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "calendar/ical.h"
 #include "calendar/store/store.h"
@@ -94,6 +95,80 @@ Result<std::map<Id, std::string>> ReplyAddresses(st::Tx& tx, const NoticeContext
   return out;
 }
 
+// One meeting as an iTIP object for a member on invitations (calendar/ical.h RenderInvitation):
+// the meeting as it now is, under the feed's UID, with the member's apology link (M1-M9).
+// `reply_to`: each member's reply address for the meeting (ReplyAddresses).
+notify::InvitationRenderer MeetingInvitation(
+    const Series& series, const Group& g, const Meeting& meeting, const std::optional<Venue>& venue,
+    const std::vector<Presenter>& presenters, const notify::Address& organiser, int64_t now,
+    const NoticeContext& ctx, std::map<Id, std::string> reply_to) {
+  return
+      [series, g, meeting, venue, presenters, organiser, now, base = ctx.base_url,
+       reply_to = std::move(reply_to)](const notify::Recipient& to, const notify::MeetingSnapshot&,
+                                       notify::ItipMethod method) {
+        InvitationInput in;
+        in.method = method == notify::ItipMethod::kCancel ? InvitationMethod::kCancel
+                                                          : InvitationMethod::kRequest;
+        in.series = series;
+        in.timezone = g.timezone;
+        in.group_name = g.name;
+        in.meeting = meeting;
+        in.venue = venue;
+        in.presenters = presenters;
+        in.base_url = base;
+        in.organiser = Person{organiser.name, organiser.email};
+        in.attendee = Person{to.name, to.email};
+        if (!to.apology_url.empty()) in.personal_text = "Send apologies: " + to.apology_url;
+        if (auto it = reply_to.find(to.member_id); it != reply_to.end())
+          in.reply_address = it->second;
+        in.dtstamp = now;
+        return RenderInvitation(in);
+      };
+}
+
+// A whole rule series as its feed has it (every meeting row, their venues and presenters), for
+// RenderSeriesInvitation; the attendee is filled in per member.
+Result<SeriesInvitationInput> SeriesInvitationOf(st::Tx& tx, const NoticeContext& ctx,
+                                                 const Group& g, const notify::Address& organiser,
+                                                 const Series& series, int64_t now) {
+  SeriesInvitationInput in;
+  in.series.series = series;
+  in.series.timezone = g.timezone;
+  in.series.group_name = g.name;
+  ASSIGN_OR_RETURN(in.series.meetings, st::ListSeriesMeetings(tx, series.id));
+  for (const Meeting& m : in.series.meetings) {
+    if (!in.venues.count(m.venue_id)) {
+      ASSIGN_OR_RETURN(Venue v, st::GetVenue(tx, m.venue_id));
+      in.venues[v.id] = v;
+    }
+    ASSIGN_OR_RETURN(auto ps, st::ListPresenters(tx, m.id));
+    if (!ps.empty()) in.presenters[m.id] = std::move(ps);
+  }
+  if (!in.venues.count(series.venue_id)) {
+    ASSIGN_OR_RETURN(Venue v, st::GetVenue(tx, series.venue_id));
+    in.venues[v.id] = v;
+  }
+  in.base_url = ctx.base_url;
+  in.organiser = Person{organiser.name, organiser.email};
+  in.dtstamp = now;
+  return in;
+}
+
+// The whole series for one member: `in` with them as ATTENDEE and their reply address for the
+// series (meeting 0).
+std::function<Result<notify::CalendarPart>(const notify::Recipient&)> SeriesInvitationFor(
+    SeriesInvitationInput in, std::map<Id, std::string> reply_to) {
+  return [in = std::move(in), reply_to = std::move(reply_to)](
+             const notify::Recipient& to) -> Result<notify::CalendarPart> {
+    SeriesInvitationInput mine = in;
+    mine.attendee = Person{to.name, to.email};
+    if (auto it = reply_to.find(to.member_id); it != reply_to.end())
+      mine.reply_address = it->second;
+    ASSIGN_OR_RETURN(calendar::SeriesInvitation inv, RenderSeriesInvitation(mine));
+    return notify::CalendarPart{inv.method, std::move(inv.ical)};
+  };
+}
+
 // The notify/ input of a meeting change, read from the change's own transaction.
 Result<notify::MeetingChange> BuildMeetingChange(st::Tx& tx, const MeetingEvent& change,
                                                  int64_t now, const NoticeContext& ctx) {
@@ -142,27 +217,8 @@ Result<notify::MeetingChange> BuildMeetingChange(st::Tx& tx, const MeetingEvent&
   if (auto v = st::GetVenue(tx, after.venue_id); v.ok()) venue = *v;
   if (venue) c.venue_notes = venue->notes;
   ASSIGN_OR_RETURN(auto reply_to, ReplyAddresses(tx, ctx, members, after.id));
-  c.render_invitation = [series, g, after, venue, now_list, organiser = c.group.organiser, now,
-                         base = ctx.base_url, reply_to = std::move(reply_to)](
-                            const notify::Recipient& to, const notify::MeetingSnapshot&,
-                            notify::ItipMethod method) {
-    InvitationInput in;
-    in.method = method == notify::ItipMethod::kCancel ? InvitationMethod::kCancel
-                                                      : InvitationMethod::kRequest;
-    in.series = series;
-    in.timezone = g.timezone;
-    in.group_name = g.name;
-    in.meeting = after;
-    in.venue = venue;
-    in.presenters = now_list;
-    in.base_url = base;
-    in.organiser = Person{organiser.name, organiser.email};
-    in.attendee = Person{to.name, to.email};
-    if (!to.apology_url.empty()) in.personal_text = "Send apologies: " + to.apology_url;
-    if (auto it = reply_to.find(to.member_id); it != reply_to.end()) in.reply_address = it->second;
-    in.dtstamp = now;
-    return RenderInvitation(in);
-  };
+  c.render_invitation = MeetingInvitation(series, g, after, venue, now_list, c.group.organiser, now,
+                                          ctx, std::move(reply_to));
   return c;
 }
 
@@ -247,53 +303,194 @@ Result<notify::SeriesChange> BuildSeriesChange(st::Tx& tx, const SeriesEvent& ev
   ASSIGN_OR_RETURN(c.members, Recipients(tx, ctx, members, 0, false));
   if (ev.after.is_rule()) {
     // The whole series as the feed has it, for members on invitations.
-    SeriesInvitationInput in;
-    in.series.series = ev.after;
-    in.series.timezone = g.timezone;
-    in.series.group_name = g.name;
-    ASSIGN_OR_RETURN(in.series.meetings, st::ListSeriesMeetings(tx, ev.after.id));
-    for (const Meeting& m : in.series.meetings) {
-      if (!in.venues.count(m.venue_id)) {
-        ASSIGN_OR_RETURN(Venue v, st::GetVenue(tx, m.venue_id));
-        in.venues[v.id] = v;
-      }
-      ASSIGN_OR_RETURN(auto ps, st::ListPresenters(tx, m.id));
-      if (!ps.empty()) in.presenters[m.id] = std::move(ps);
-    }
-    if (!in.venues.count(ev.after.venue_id)) {
-      ASSIGN_OR_RETURN(Venue v, st::GetVenue(tx, ev.after.venue_id));
-      in.venues[v.id] = v;
-    }
-    in.base_url = ctx.base_url;
-    in.organiser = Person{c.group.organiser.name, c.group.organiser.email};
-    in.dtstamp = now;
+    ASSIGN_OR_RETURN(SeriesInvitationInput in,
+                     SeriesInvitationOf(tx, ctx, g, c.group.organiser, ev.after, now));
     ASSIGN_OR_RETURN(auto reply_to, ReplyAddresses(tx, ctx, members, 0));
-    c.render_invitation = [in, reply_to = std::move(reply_to)](
-                              const notify::Recipient& to) -> Result<notify::CalendarPart> {
-      SeriesInvitationInput mine = in;
-      mine.attendee = Person{to.name, to.email};
-      if (auto it = reply_to.find(to.member_id); it != reply_to.end())
-        mine.reply_address = it->second;
-      ASSIGN_OR_RETURN(SeriesInvitation inv, RenderSeriesInvitation(mine));
-      return notify::CalendarPart{inv.method, std::move(inv.ical)};
-    };
+    c.render_invitation = SeriesInvitationFor(std::move(in), std::move(reply_to));
   }
   return c;
+}
+
+// True while the member's calendar gets invitations from convene.
+bool GetsInvitations(const Member& m) {
+  return m.delivery == Delivery::kInvitations && !m.unsubscribed && !m.left_at && !m.email.empty();
+}
+
+// A rule series as one item of a member's calendar sync: the whole series (REQUEST), or its
+// whole UID cancelled. `upcoming`: its scheduled meetings still to come, by start.
+Result<notify::CalendarSync::Item> SeriesItem(st::Tx& tx, const NoticeContext& ctx, const Group& g,
+                                              const notify::GroupRef& group, const Series& s,
+                                              const std::vector<Meeting>& upcoming,
+                                              const Member& member, bool cancel, int64_t now) {
+  notify::CalendarSync::Item item;
+  item.uid = s.uid;
+  item.title = s.title;
+  item.cancel = cancel;
+  for (const Meeting& m : upcoming) {
+    ASSIGN_OR_RETURN(auto ps, st::ListPresenters(tx, m.id));
+    ASSIGN_OR_RETURN(notify::MeetingSnapshot snap, Snapshot(tx, m, ps));
+    item.meetings.push_back(std::move(snap));
+  }
+  ASSIGN_OR_RETURN(SeriesInvitationInput in,
+                   SeriesInvitationOf(tx, ctx, g, group.organiser, s, now));
+  in.cancel = cancel;
+  ASSIGN_OR_RETURN(auto reply_to, ReplyAddresses(tx, ctx, {member}, 0));
+  item.render = SeriesInvitationFor(std::move(in), std::move(reply_to));
+  return item;
+}
+
+// A single meeting (of a series of listed dates: its own UID) as one item of a member's calendar
+// sync: REQUEST with the member's apology link, or CANCEL.
+Result<notify::CalendarSync::Item> MeetingItem(st::Tx& tx, const NoticeContext& ctx, const Group& g,
+                                               const notify::GroupRef& group, const Series& s,
+                                               const Meeting& m, const Member& member, bool cancel,
+                                               int64_t now) {
+  notify::CalendarSync::Item item;
+  item.uid = m.uid;
+  item.meeting_id = m.id;
+  item.title = TitleOf(s, m);
+  item.cancel = cancel;
+  ASSIGN_OR_RETURN(auto ps, st::ListPresenters(tx, m.id));
+  ASSIGN_OR_RETURN(notify::MeetingSnapshot snap, Snapshot(tx, m, ps));
+  item.meetings.push_back(snap);
+  if (!cancel) {
+    ASSIGN_OR_RETURN(std::string key, LinkKey(tx, ctx.random));
+    item.apology_url =
+        links::Apology(ctx.base_url, ApologyToken(key, m.id, member.id, member.links_version));
+  }
+  std::optional<Venue> venue;
+  if (auto v = st::GetVenue(tx, m.venue_id); v.ok()) venue = *v;
+  ASSIGN_OR_RETURN(auto reply_to, ReplyAddresses(tx, ctx, {member}, m.id));
+  const notify::ItipMethod method =
+      cancel ? notify::ItipMethod::kCancel : notify::ItipMethod::kRequest;
+  item.render = [render = MeetingInvitation(s, g, m, venue, ps, group.organiser, now, ctx,
+                                            std::move(reply_to)),
+                 snap, method, apology = item.apology_url](
+                    const notify::Recipient& to) -> Result<notify::CalendarPart> {
+    notify::Recipient mine = to;
+    mine.apology_url = apology;
+    ASSIGN_OR_RETURN(std::string ical, render(mine, snap, method));
+    return notify::CalendarPart{notify::ItipMethodName(method), std::move(ical)};
+  };
+  return item;
+}
+
+// The sync's member, with their page and unsubscribe links.
+Result<notify::CalendarSync> SyncFor(st::Tx& tx, const NoticeContext& ctx, const Group& g,
+                                     const Member& member, notify::CalendarSync::Reason reason) {
+  notify::CalendarSync c;
+  c.reason = reason;
+  ASSIGN_OR_RETURN(c.group, GroupRefOf(tx, g));
+  ASSIGN_OR_RETURN(std::vector<notify::Recipient> to, Recipients(tx, ctx, {member}, 0, false));
+  c.member = to.front();
+  return c;
+}
+
+// The whole picture of a member's calendar (kStart, kStop) or of one new series (kNew, with
+// `only`): every series with scheduled meetings still to come, a rule series whole under its UID,
+// a series of listed dates as one item per meeting still to come; read from the transaction of
+// the write that calls for it.
+Result<notify::CalendarSync> BuildCalendarSync(st::Tx& tx, const Group& g, const Member& member,
+                                               notify::CalendarSync::Reason reason, int64_t now,
+                                               const NoticeContext& ctx,
+                                               std::optional<Id> only = std::nullopt) {
+  ASSIGN_OR_RETURN(notify::CalendarSync c, SyncFor(tx, ctx, g, member, reason));
+  const bool cancel = reason == notify::CalendarSync::Reason::kStop ||
+                      reason == notify::CalendarSync::Reason::kLeft;
+  ASSIGN_OR_RETURN(std::vector<Series> all, st::ListSeries(tx, g.id));
+  std::sort(all.begin(), all.end(), [](const Series& a, const Series& b) { return a.id < b.id; });
+  std::vector<notify::CalendarSync::Item> singles;
+  for (const Series& s : all) {
+    if (only && s.id != *only) continue;
+    ASSIGN_OR_RETURN(std::vector<Meeting> meetings, st::ListSeriesMeetings(tx, s.id));
+    std::sort(meetings.begin(), meetings.end(), [](const Meeting& a, const Meeting& b) {
+      return std::tie(a.start, a.id) < std::tie(b.start, b.id);
+    });
+    std::vector<Meeting> upcoming;
+    for (const Meeting& m : meetings) {
+      if (m.status != MeetingStatus::kScheduled) continue;
+      ASSIGN_OR_RETURN(int64_t start, ToUnix(g.timezone, m.start));
+      if (start > now) upcoming.push_back(m);
+    }
+    if (upcoming.empty()) continue;
+    if (s.is_rule()) {
+      ASSIGN_OR_RETURN(auto item,
+                       SeriesItem(tx, ctx, g, c.group, s, upcoming, member, cancel, now));
+      c.items.push_back(std::move(item));
+      continue;
+    }
+    for (const Meeting& m : upcoming) {
+      ASSIGN_OR_RETURN(auto item, MeetingItem(tx, ctx, g, c.group, s, m, member, cancel, now));
+      singles.push_back(std::move(item));
+    }
+  }
+  std::stable_sort(singles.begin(), singles.end(),
+                   [](const notify::CalendarSync::Item& a, const notify::CalendarSync::Item& b) {
+                     return a.meetings.front().start < b.meetings.front().start;
+                   });
+  for (auto& item : singles) c.items.push_back(std::move(item));
+  return c;
+}
+
+Status QueueSync(st::Tx& tx, const notify::CalendarSync& sync, int64_t now,
+                 const NoticeContext& ctx) {
+  ASSIGN_OR_RETURN(notify::QueueCounts q, notify::QueueCalendarSync(tx, sync, Options(ctx), now));
+  spdlog::debug("member {}: calendar sync queued {} updated {} skipped {}", sync.member.member_id,
+                q.queued, q.updated, q.skipped);
+  return Status::Ok();
+}
+
+// A series was created, or a series of listed dates changed: members on invitations get each
+// object it added or changed (a series of listed dates has no UID of its own, so the series
+// change's notice carries none and each meeting travels apart).
+Status SeriesSyncs(st::Tx& tx, const SeriesEvent& ev, int64_t now, const NoticeContext& ctx) {
+  if (!ev.created && ev.after.is_rule()) return Status::Ok();  // the notice carries the series
+  ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, ev.after.group_id));
+  ASSIGN_OR_RETURN(std::vector<Member> members, st::ListMembers(tx, g.id));
+  for (const Member& member : members) {
+    if (!GetsInvitations(member)) continue;
+    if (ev.created) {
+      ASSIGN_OR_RETURN(notify::CalendarSync sync,
+                       BuildCalendarSync(tx, g, member, notify::CalendarSync::Reason::kNew, now,
+                                         ctx, ev.after.id));
+      RETURN_IF_ERROR(QueueSync(tx, sync, now, ctx));
+      continue;
+    }
+    ASSIGN_OR_RETURN(notify::CalendarSync sync,
+                     SyncFor(tx, ctx, g, member, notify::CalendarSync::Reason::kChanged));
+    for (const SeriesEvent::Touched& t : ev.meetings) {
+      const Meeting& m = t.after;
+      const bool cancelled = m.status == MeetingStatus::kCancelled;
+      // A cancelled meeting their calendar never held (added by the change, or cancelled
+      // already) needs nothing; a meeting that has started is history.
+      if (cancelled && (!t.before || t.before->status == MeetingStatus::kCancelled)) continue;
+      ASSIGN_OR_RETURN(int64_t start, ToUnix(g.timezone, m.start));
+      if (start <= now) continue;
+      ASSIGN_OR_RETURN(auto item,
+                       MeetingItem(tx, ctx, g, sync.group, ev.after, m, member, cancelled, now));
+      sync.items.push_back(std::move(item));
+    }
+    RETURN_IF_ERROR(QueueSync(tx, sync, now, ctx));
+  }
+  return Status::Ok();
 }
 
 }  // namespace
 
 Status QueueSeriesNotices(st::Tx& tx, const SeriesEvent& event, int64_t now,
                           const NoticeContext& ctx) {
-  ASSIGN_OR_RETURN(notify::SeriesChange c, BuildSeriesChange(tx, event, now, ctx));
-  ASSIGN_OR_RETURN(notify::QueueCounts q, notify::QueueSeriesChange(tx, c, Options(ctx), now));
-  spdlog::debug("series {}: notices queued {} updated {} superseded {} skipped {}", event.after.id,
-                q.queued, q.updated, q.superseded, q.skipped);
-  return Status::Ok();
+  if (!event.created) {
+    ASSIGN_OR_RETURN(notify::SeriesChange c, BuildSeriesChange(tx, event, now, ctx));
+    ASSIGN_OR_RETURN(notify::QueueCounts q, notify::QueueSeriesChange(tx, c, Options(ctx), now));
+    spdlog::debug("series {}: notices queued {} updated {} superseded {} skipped {}",
+                  event.after.id, q.queued, q.updated, q.superseded, q.skipped);
+  }
+  return SeriesSyncs(tx, event, now, ctx);
 }
 
 Result<notify::SeriesChangePlan> PlanSeriesNotices(st::Tx& tx, const SeriesEvent& event,
                                                    int64_t now, const NoticeContext& ctx) {
+  if (event.created) return notify::SeriesChangePlan{};
   ASSIGN_OR_RETURN(notify::SeriesChange c, BuildSeriesChange(tx, event, now, ctx));
   return notify::PlanSeriesChange(tx, c, now);
 }
@@ -330,6 +527,36 @@ Status QueueMemberWelcome(st::Tx& tx, const Group& group, const MemberCreated& c
   ASSIGN_OR_RETURN(std::string key, LinkKey(tx, ctx.random));
   w.member.unsubscribe_token = UnsubscribeToken(key, m.id, m.links_version);
   return notify::QueueWelcome(tx, w, Options(ctx), now).status();
+}
+
+Status QueueDeliveryNotices(st::Tx& tx, const Group& group, const std::optional<Member>& before,
+                            const Member& after, int64_t now, const NoticeContext& ctx) {
+  const bool was = before && GetsInvitations(*before);
+  const bool same_address = before && LowerAscii(before->email) == LowerAscii(after.email);
+  if (was && (!same_address || after.left_at)) {
+    // The calendar at their old address (or of a member removed) is emptied: a feed they no
+    // longer have is empty too. Notices still waiting for that address go first.
+    RETURN_IF_ERROR(notify::CloseWindowsTo(tx, group.id, before->email, now).status());
+    ASSIGN_OR_RETURN(
+        notify::CalendarSync sync,
+        BuildCalendarSync(tx, group, *before, notify::CalendarSync::Reason::kLeft, now, ctx));
+    RETURN_IF_ERROR(QueueSync(tx, sync, now, ctx));
+  }
+  notify::CalendarSync::Reason reason;
+  if (GetsInvitations(after) && !(was && same_address)) {
+    reason = notify::CalendarSync::Reason::kStart;
+  } else if (was && same_address && after.delivery == Delivery::kFeed && !after.unsubscribed &&
+             !after.left_at) {
+    reason = notify::CalendarSync::Reason::kStop;
+  } else {
+    return Status::Ok();  // nothing moves between their calendar and their feed
+  }
+  // Change notices still waiting for them were written for the delivery they had: they go now,
+  // before the sync, and a later edit that undoes one tells them again (notify/outbox.h).
+  RETURN_IF_ERROR(notify::CloseWindowsTo(tx, group.id, after.email, now).status());
+  ASSIGN_OR_RETURN(notify::CalendarSync sync,
+                   BuildCalendarSync(tx, group, after, reason, now, ctx));
+  return QueueSync(tx, sync, now, ctx);
 }
 
 Status QueueResetLink(st::Tx& tx, const Organiser& organiser, const std::string& url, int64_t now,

@@ -10,6 +10,7 @@
 // Threads: the functions hold no state; they run on request threads inside their Tx.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "calendar/store/db.h"
@@ -58,6 +59,16 @@ Result<notify::SeriesChangePlan> PlanSeriesNotices(calendar::store::Tx& tx,
 // The MemberHook: the welcome with the member's feed and page links.
 Status QueueMemberWelcome(calendar::store::Tx& tx, const calendar::Group& group,
                           const MemberCreated& created, int64_t now, const NoticeContext& ctx);
+// The DeliveryHook: a member added (`before` unset) or changed. When their address starts
+// receiving calendar invitations (they joined or switched to them, turned notices back on, or
+// changed address while on them), every series and single meeting of the group still to come
+// as a METHOD:REQUEST (notify::QueueCalendarSync), so that later one-meeting invitations update
+// objects their calendar holds; when they switch from invitations to the feed, a METHOD:CANCEL
+// of each, so their calendar drops the copies the feed also shows. Their change notices still
+// waiting in the coalescing window go out at once (notify::CloseWindowsTo).
+Status QueueDeliveryNotices(calendar::store::Tx& tx, const calendar::Group& group,
+                            const std::optional<calendar::Member>& before,
+                            const calendar::Member& after, int64_t now, const NoticeContext& ctx);
 // The "forgot your password" link to the organiser.
 Status QueueResetLink(calendar::store::Tx& tx, const calendar::Organiser& organiser,
                       const std::string& url, int64_t now, const NoticeContext& ctx);

@@ -180,6 +180,7 @@ Result<MemberImport> Operations::ImportMembers(Id organiser, const std::string& 
   struct Planned {
     Member member;  // as it will be written
     bool add = false;
+    std::optional<Member> before;  // an update: the member as they were
   };
   std::vector<Planned> plan;
   std::map<std::string, int> first_line;  // email in lower case -> the line it first came on
@@ -235,13 +236,13 @@ Result<MemberImport> Operations::ImportMembers(Id organiser, const std::string& 
         RETURN_IF_ERROR(ApplyMemberFields(change, &after, false));
         line.changed = Differences(found->second, after);
         line.action = line.changed.empty() ? "unchanged" : "updated";
-        if (!line.changed.empty()) plan.push_back({after, false});
+        if (!line.changed.empty()) plan.push_back({after, false, found->second});
       } else {
         line.action = "added";
         line.returning = former.count(key) > 0;
         m.group_id = g.id;
         m.created_at = now;
-        plan.push_back({m, true});
+        plan.push_back({m, true, std::nullopt});
       }
     }
     if (!line.errors.empty()) {
@@ -273,6 +274,12 @@ Result<MemberImport> Operations::ImportMembers(Id organiser, const std::string& 
   }
   if (member_hook_)
     for (const MemberCreated& c : created) RETURN_IF_ERROR(member_hook_(tx, g, c, now));
+  if (delivery_hook_) {
+    for (const MemberCreated& c : created)
+      RETURN_IF_ERROR(delivery_hook_(tx, g, std::nullopt, c.member, now));
+    for (const Planned& p : plan)
+      if (!p.add) RETURN_IF_ERROR(delivery_hook_(tx, g, p.before, p.member, now));
+  }
   RETURN_IF_ERROR(Commit(tx));
   out.stored = true;
   return out;

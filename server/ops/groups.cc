@@ -164,6 +164,7 @@ Result<MemberCreated> Operations::AddMember(Id organiser, const std::string& slu
   RETURN_IF_ERROR(st::TouchGroup(tx, g.id, now));
   RETURN_IF_ERROR(st::BumpRevision(tx, now));
   if (member_hook_) RETURN_IF_ERROR(member_hook_(tx, g, out, now));
+  if (delivery_hook_) RETURN_IF_ERROR(delivery_hook_(tx, g, std::nullopt, out.member, now));
   RETURN_IF_ERROR(Commit(tx));
   return out;
 }
@@ -256,6 +257,7 @@ Result<Member> Operations::UpdateMember(Id organiser, const std::string& slug, I
   ASSIGN_OR_RETURN(Member m, OwnedMember(tx, organiser, member_id, slug));
   if (m.left_at) return NotFound("member " + std::to_string(member_id) + " was removed");
   RETURN_IF_ERROR(CheckIfMatch(if_match, MemberETag(m)));
+  const Member before = m;
   RETURN_IF_ERROR(ApplyMemberFields(patch, &m, false));
   if (patch.email) {
     RETURN_IF_ERROR(CheckEmailFree(tx, m.group_id, m.email, m.id));
@@ -271,6 +273,10 @@ Result<Member> Operations::UpdateMember(Id organiser, const std::string& slug, I
   RETURN_IF_ERROR(st::TouchGroup(tx, m.group_id, now));
   RETURN_IF_ERROR(st::BumpRevision(tx, now));
   ASSIGN_OR_RETURN(m, st::GetMember(tx, m.id));
+  if (delivery_hook_) {
+    ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, m.group_id));
+    RETURN_IF_ERROR(delivery_hook_(tx, g, before, m, now));
+  }
   RETURN_IF_ERROR(Commit(tx));
   return m;
 }
@@ -281,6 +287,7 @@ Result<Member> Operations::RemoveMember(Id organiser, Id member_id, const std::s
   ASSIGN_OR_RETURN(Member m, OwnedMember(tx, organiser, member_id, slug));
   ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, m.group_id));
   if (m.left_at) return m;  // a repeat: nothing changes
+  const Member before = m;
   RETURN_IF_ERROR(st::SetMemberLeft(tx, m.id, now));
   // Every link of theirs stops working: page and feed tokens, and the signed apology and
   // unsubscribe links (links_version).
@@ -302,6 +309,9 @@ Result<Member> Operations::RemoveMember(Id organiser, Id member_id, const std::s
   RETURN_IF_ERROR(st::TouchGroup(tx, g.id, now));
   RETURN_IF_ERROR(st::BumpRevision(tx, now));
   ASSIGN_OR_RETURN(Member out, st::GetMember(tx, m.id));
+  // A member on invitations: what convene put in their calendar comes out (after the supersede
+  // above, which would otherwise take this too).
+  if (delivery_hook_) RETURN_IF_ERROR(delivery_hook_(tx, g, before, out, now));
   RETURN_IF_ERROR(Commit(tx));
   return out;
 }

@@ -102,6 +102,7 @@ Result<std::string> Operations::NewFeedLink(const std::string& page_token) {
 Status Operations::SetNotices(const std::string& page_token, const std::string& choice) {
   ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
   ASSIGN_OR_RETURN(Member m, PageMember(tx, page_token));
+  const Member before = m;
   if (choice == "feed") {
     m.delivery = Delivery::kFeed;
     m.unsubscribed = false;
@@ -113,8 +114,13 @@ Status Operations::SetNotices(const std::string& page_token, const std::string& 
   } else {
     return InvalidArgument("choice", "choose feed, invitations or none");
   }
+  const int64_t now = clock_();
   RETURN_IF_ERROR(st::UpdateMember(tx, m));
-  RETURN_IF_ERROR(st::BumpRevision(tx, clock_()));
+  RETURN_IF_ERROR(st::BumpRevision(tx, now));
+  if (delivery_hook_) {
+    ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, m.group_id));
+    RETURN_IF_ERROR(delivery_hook_(tx, g, before, m, now));
+  }
   return Commit(tx);
 }
 
@@ -230,8 +236,11 @@ Result<UnsubscribePage> Operations::Resubscribe(const std::string& token) {
   ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
   ASSIGN_OR_RETURN(UnsubscribePage page, LoadUnsubscribe(tx, token));
   if (!page.member.unsubscribed) return page;  // a repeat: nothing changes
+  const Member before = page.member;
   page.member.unsubscribed = false;
   RETURN_IF_ERROR(st::UpdateMember(tx, page.member));
+  if (delivery_hook_)
+    RETURN_IF_ERROR(delivery_hook_(tx, page.group, before, page.member, clock_()));
   RETURN_IF_ERROR(Commit(tx));
   page.changed = true;
   return page;

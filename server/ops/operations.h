@@ -223,8 +223,9 @@ struct MeetingEvent {
   std::optional<calendar::Presenter> presenter;  // for presenter changes
   Id member_id = 0;                              // for apologies
 };
-// What a change to a series ("this and following", extend, shorten, end) did, for the notices:
-// the series before and after and every meeting it touched (changed, added, cancelled).
+// What a change to a series ("this and following", extend, shorten, end) or its creation did,
+// for the notices: the series before and after and every meeting it touched (changed, added,
+// cancelled).
 struct SeriesEvent {
   calendar::Series before, after;
   calendar::CivilDate from;
@@ -234,6 +235,9 @@ struct SeriesEvent {
   };
   std::vector<Touched> meetings;
   std::vector<std::string> summary;  // SeriesEditResult::summary
+  // The series was just created (CreateSeries: before == after, every meeting added): nobody
+  // gets a change notice; members on calendar invitations get it in their calendar.
+  bool created = false;
 };
 // Called inside the write transaction (so queued notices commit with the change).
 using SeriesHook = std::function<Status(calendar::store::Tx&, const SeriesEvent&, int64_t now)>;
@@ -242,6 +246,13 @@ using ChangeHook = std::function<Status(calendar::store::Tx&, const MeetingEvent
 // Called inside AddMember's transaction with the member and its tokens (the welcome notice).
 using MemberHook = std::function<Status(calendar::store::Tx&, const calendar::Group&,
                                         const MemberCreated&, int64_t now)>;
+// Called inside the transaction of every write that may change where a member's calendar
+// invitations go, after it is written: a member added (`before` unset, after the member hook)
+// or brought back, their details changed by the organiser (one by one or from a file), their own
+// notice choice, or notices turned back on (server/ops/change_notices.h QueueDeliveryNotices).
+using DeliveryHook = std::function<Status(calendar::store::Tx&, const calendar::Group&,
+                                          const std::optional<calendar::Member>& before,
+                                          const calendar::Member& after, int64_t now)>;
 // Called inside RequestPasswordReset's transaction with the organiser and the one-time link.
 using ResetHook = std::function<Status(calendar::store::Tx&, const calendar::Organiser&,
                                        const std::string& url, int64_t now)>;
@@ -384,6 +395,7 @@ class Operations {
   void set_change_hook(ChangeHook hook) { change_hook_ = std::move(hook); }
   void set_member_hook(MemberHook hook) { member_hook_ = std::move(hook); }
   void set_series_hook(SeriesHook hook) { series_hook_ = std::move(hook); }
+  void set_delivery_hook(DeliveryHook hook) { delivery_hook_ = std::move(hook); }
   void set_reset_hook(ResetHook hook) { reset_hook_ = std::move(hook); }
   // Called after every committed write, in order of adding (wakes the mail worker, tells the
   // feed cache that data moved). Add before serving; not thread-safe against Commit.
@@ -443,6 +455,8 @@ class Operations {
   // working. Returns the new one, the derived token MemberByPage shows from now on.
   Result<std::string> NewFeedLink(const std::string& page_token);
   // choice: "feed" | "invitations" (and notices on) | "none" (unsubscribed from notices).
+  // Through the delivery hook, a member who starts getting invitations is sent the group's
+  // upcoming meetings as invitations, and one who goes back to the feed their cancellations.
   Status SetNotices(const std::string& page_token, const std::string& choice);
   // Apology links (secrets.h ApologyToken): kNotFound when invalid or revoked.
   Result<ApologyPage> ApologyByLink(const std::string& apology_token);
@@ -459,7 +473,8 @@ class Operations {
   // page's choice (SetNotices "feed" or "invitations") or Resubscribe.
   Result<UnsubscribePage> Unsubscribe(const std::string& unsubscribe_token);
   // Undoes Unsubscribe from the same link (the page's "start the emails again"); idempotent.
-  // Notices withdrawn meanwhile stay withdrawn; the next change is told again.
+  // Notices withdrawn meanwhile stay withdrawn; the next change is told again (a member on
+  // invitations gets the group's upcoming meetings as invitations again: the delivery hook).
   Result<UnsubscribePage> Resubscribe(const std::string& unsubscribe_token);
 
   // ---- public pages (ops/public.cc): a private group answers kNotFound ----
@@ -507,7 +522,7 @@ class Operations {
   // One current member of the group (404 for another group's or a removed member).
   Result<calendar::Member> GetMember(Id organiser, const std::string& slug, Id member_id);
   // Changes a current member's name, email, organisation, role or notice delivery. Notices
-  // already queued keep the address they were queued for.
+  // already queued keep the address they were queued for. The delivery hook hears of it.
   Result<calendar::Member> UpdateMember(Id organiser, const std::string& slug, Id member_id,
                                         const std::string& if_match, const MemberPatch& patch);
 
@@ -695,6 +710,7 @@ class Operations {
   ChangeHook change_hook_;
   SeriesHook series_hook_;
   MemberHook member_hook_;
+  DeliveryHook delivery_hook_;
   ResetHook reset_hook_;
   std::vector<std::function<void()>> after_commit_;
   LoginLimits limits_;

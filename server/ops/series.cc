@@ -226,6 +226,15 @@ Result<SeriesCreated> Operations::CreateSeries(Id organiser, const std::string& 
   }
   RETURN_IF_ERROR(st::TouchGroup(tx, g.id, now));
   RETURN_IF_ERROR(st::BumpRevision(tx, now));
+  if (series_hook_) {
+    // Members on calendar invitations get the new meetings in their calendar.
+    SeriesEvent ev;
+    ev.created = true;
+    ev.before = ev.after = s;
+    ev.from = s.first_date;
+    for (const MeetingView& v : out.meetings) ev.meetings.push_back({std::nullopt, v.meeting});
+    RETURN_IF_ERROR(series_hook_(tx, ev, now));
+  }
   RETURN_IF_ERROR(Commit(tx));
   out.series = s;
   out.skipped = std::move(plan.skipped);

@@ -23,6 +23,11 @@ mail in over LMTP from Python's smtplib.LMTP and a raw socket:
 6. Optional: Postfix's own LMTP client (smtp-source -L, from Debian's postfix package) delivers
    Ann's DECLINED too; skipped with a message when it is not there (CONVENE_SMTP_SOURCE may name
    one unpacked from the .deb without installing postfix: no root, no mail system needed).
+7. The Postfix daemon itself (as root; skipped with a message without postfix): a throwaway
+   instance configured as docs/operations.md says (recipient_delimiter, relay_domains,
+   transport_maps to the listener, relay_recipient_maps, reject_unverified_recipient) takes
+   Bob's DECLINED over SMTP from 127.0.0.2 and delivers it over LMTP; a forged reply address is
+   refused at RCPT time.
 
 Binds 127.0.0.1 only; every wait is bounded; processes are stopped by their own pid; files live in
 a temporary directory (KEEP_E2E_DIRS=1 keeps it).
@@ -219,6 +224,134 @@ def raw_session(port, rcpts, data, timeout=10):
     return out
 
 
+class ThrowawayPostfix:
+    """Debian's Postfix daemon with its own config, queue and log in `root` (as root: its master
+    needs it), smtpd on 127.0.0.1:`port`, and the reply domain routed to `lmtp_port` exactly as
+    docs/operations.md "Replies from calendars" tells an administrator to. Only 127.0.0.1/32 is
+    in mynetworks, so a client on 127.0.0.2 stands for the Internet: reject_unverified_recipient
+    then asks convene at RCPT time."""
+
+    def __init__(self, port, lmtp_port, domain):
+        # Its own temporary directory, which the postfix user can enter (mkdtemp makes 0700).
+        root = tempfile.mkdtemp(prefix="convene-postfix-")
+        self.root, self.port = root, port
+        self.etc = os.path.join(root, "etc")
+        self.maillog = os.path.join(root, "maillog")
+        for d in ("etc", "spool", "data"):
+            os.makedirs(os.path.join(root, d), exist_ok=True)
+        os.chmod(root, 0o755)
+        shutil.chown(os.path.join(root, "data"), "postfix")
+        with open(os.path.join(self.etc, "main.cf"), "w") as f:
+            f.write(f"""compatibility_level = 3.6
+queue_directory = {root}/spool
+data_directory = {root}/data
+meta_directory = /etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = mx.convene-test.localhost
+mydestination =
+mynetworks = 127.0.0.1/32
+maillog_file = {self.maillog}
+maillog_file_prefixes = {root}
+biff = no
+# From docs/operations.md:
+recipient_delimiter = +
+relay_domains = {domain}
+transport_maps = hash:{self.etc}/transport
+relay_recipient_maps = hash:{self.etc}/relay_recipients
+smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination,
+    reject_unverified_recipient
+""")
+        with open(os.path.join(self.etc, "transport"), "w") as f:
+            f.write(f"reply@{domain}      lmtp:inet:127.0.0.1:{lmtp_port}\n")
+        with open(os.path.join(self.etc, "relay_recipients"), "w") as f:
+            f.write(f"reply@{domain}      OK\n")
+        services = ("pickup", "cleanup", "qmgr", "rewrite", "bounce", "defer", "trace", "verify",
+                    "flush", "proxymap", "proxywrite", "showq", "error", "retry", "discard", "lmtp",
+                    "anvil", "scache", "postlog")
+        lines = []
+        for line in open("/etc/postfix/master.cf"):
+            f = line.split()
+            if not f or line[0] in "# \t":
+                continue
+            if f[0] == "smtp" and f[1] == "inet":
+                f[0] = f"127.0.0.1:{port}"
+            elif f[0] not in services:
+                continue
+            f[4] = "n"  # no chroot: the queue is in a temporary directory
+            lines.append("  ".join(f))
+        with open(os.path.join(self.etc, "master.cf"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    def run(self, *args, timeout=60):
+        return subprocess.run(list(args), capture_output=True, text=True, timeout=timeout)
+
+    def start(self):
+        for table in ("transport", "relay_recipients"):
+            r = self.run("postmap", "-c", self.etc, "hash:" + os.path.join(self.etc, table))
+            if r.returncode != 0:
+                return "postmap %s: %s" % (table, r.stderr.strip())
+        r = self.run("postfix", "-c", self.etc, "start")
+        if r.returncode != 0:
+            return "postfix start: %s %s" % (r.stderr.strip(), self.log()[-500:])
+        if not wait_for(lambda: self.listening(), 20):
+            return "postfix's smtpd did not listen on %d: %s" % (self.port, self.log()[-500:])
+        return None
+
+    def listening(self):
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+
+    def log(self):
+        try:
+            return open(self.maillog, errors="replace").read()
+        except OSError:
+            return ""
+
+    def stop(self):
+        self.run("postfix", "-c", self.etc, "stop", timeout=30)
+        pid_file = os.path.join(self.root, "spool", "pid", "master.pid")
+        try:
+            pid = int(open(pid_file).read().split()[0])
+        except (OSError, ValueError, IndexError):
+            return
+        for _ in range(100):  # bounded: 10 s, then the master and its children go hard
+            try:
+                os.kill(pid, 0)
+            except OSError:
+                return
+            time.sleep(0.1)
+        subprocess.run(["pkill", "-9", "-f", "master -c " + self.etc], timeout=10)
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
+
+    def remove(self):
+        if os.environ.get("KEEP_E2E_DIRS"):
+            print("kept", self.root)
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+def submit(port, rcpt, data, sender="calendar@client.test", source="127.0.0.2"):
+    """SMTP to Postfix from `source`: the code for the one recipient."""
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=60, source_address=(source, 0)) as c:
+            c.sendmail(sender, [rcpt], data)
+        return 250, ""
+    except smtplib.SMTPRecipientsRefused as e:
+        code, text = list(e.recipients.values())[0]
+        return code, text.decode(errors="replace")
+    except (smtplib.SMTPException, OSError) as e:
+        return -1, repr(e)
+
+
 def attendance(srv, meeting_id):
     st, _, b = srv.api("GET", "/meetings/%d/attendance" % meeting_id)
     check(st == 200, "attendance %d: %s" % (meeting_id, st))
@@ -248,6 +381,11 @@ def setup_group(srv):
         "rrule": "FREQ=MONTHLY;BYDAY=-1MO;COUNT=4", "first_date": "2030-01-01"})
     check(st == 201, "series: %s %s" % (st, s))
     meetings = [m["id"] for m in s["meetings"]] if s else []
+    # Bob and Ann, on invitations, get the new series in their calendars (docs/ical.md,
+    # "Invitations that add up"): wait for both before the walk counts notices.
+    check(wait_for(lambda: len([m for m in srv.mails().values()
+                                if str(m["Subject"]).startswith("Calendar invitation: ")]) == 2),
+          "the new series' invitations to Bob and Ann")
     return v, v2, members, s, meetings
 
 
@@ -498,6 +636,39 @@ def main():
             check("550" in r.stderr + r.stdout or r.returncode != 0,
                   "smtp-source -L to a forged address is refused: %s" % (r.stderr[-300:]))
             print("postfix: smtp-source -L delivered through the listener")
+        # ---- 7. the Postfix daemon: a reply from the Internet reaches convene through it
+        if not shutil.which("postfix", path="/usr/sbin:" + os.environ.get("PATH", "")):
+            print("SKIP postfix daemon: Debian's postfix is not installed (deploy/install-deps --test "
+                  "installs it)")
+        elif os.geteuid() != 0:
+            print("SKIP postfix daemon: its master process must start as root")
+        else:
+            pf = ThrowawayPostfix(free_port(), srv.lmtp_port, DOMAIN)
+            try:
+                err = pf.start()
+                check(err is None, "Postfix started: %s" % err)
+                if err is None:
+                    code, text = submit(pf.port, reply_addr, outlook_mail(
+                        "bob@example.org", reply_addr,
+                        reply_ics(uid, rid_line, seq, "bob@example.org", "DECLINED", "via the Postfix daemon")))
+                    check(code == 250, "Postfix took Bob's DECLINED: %s %s" % (code, text))
+                    check(wait_for(lambda: attendance(srv, m1)["Bob Baker"] == ("apologies", "via the Postfix daemon"), 60),
+                          "Postfix delivered Bob's DECLINED over LMTP: %s\n%s" % (attendance(srv, m1), pf.log()[-1500:]))
+                    check(wait_for(lambda: re.search(r"relay=127\.0\.0\.1\[127\.0\.0\.1\]:%d.*status=sent"
+                                                     % srv.lmtp_port, pf.log()), 15),
+                          "Postfix's log: delivered to the listener: %s" % pf.log()[-1500:])
+                    # A forged reply address: refused at RCPT time (reject_unverified_recipient asks
+                    # convene first), so no bounce goes to a forged sender.
+                    code, text = submit(pf.port, forged, outlook_mail(
+                        "bob@example.org", forged,
+                        reply_ics(uid, rid_line, seq, "bob@example.org", "ACCEPTED")))
+                    check(code in (450, 550), "Postfix refused the forged address at RCPT: %s %s" % (code, text))
+                    check(attendance(srv, m1)["Bob Baker"] == ("apologies", "via the Postfix daemon"),
+                          "the forged reply changed nothing")
+                    print("postfix: the daemon delivered a reply through the listener and refused a forged one (%s)" % code)
+            finally:
+                pf.stop()
+                pf.remove()
         check(srv.alive(), "the server is up at the end")
         log = srv.log_text()
         check("lmtp: reply ignored" in log and "lmtp: reply applied" in log, "one log line per delivery")
