@@ -131,8 +131,9 @@ struct CalendarSync {
   // kStart: they chose invitations (or joined on them); kStop: they chose the feed instead;
   // kNew: a series was created; kChanged: meetings of a series of listed dates changed;
   // kLeft: this address gets no more invitations (the member was removed, or the secretary now
-  // writes to them at another address), so everything convene put in its calendar comes out.
-  enum class Reason { kStart, kStop, kNew, kChanged, kLeft };
+  // writes to them at another address), so everything convene put in its calendar comes out;
+  // kVenue: the venue's details (name, address, postcode) changed, and these objects show them.
+  enum class Reason { kStart, kStop, kNew, kChanged, kLeft, kVenue };
   GroupRef group;
   Recipient member;  // page_url and unsubscribe_token are the links shown
   Reason reason = Reason::kStart;

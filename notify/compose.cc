@@ -509,6 +509,8 @@ Message ComposeCalendarSync(const CalendarSync& raw, const CalendarSync::Item& i
     what = "Removed from your calendar";
   } else if (raw.reason == Reason::kChanged) {
     what = item.cancel ? "Cancelled" : "Updated invitation";
+  } else if (raw.reason == Reason::kVenue) {
+    what = "Venue details changed";
   }
   m.subject = fmt::format("{}: {}{}", what, title, when.empty() ? "" : ", " + when);
   std::string t = Greeting(to.name);
@@ -530,6 +532,12 @@ Message ComposeCalendarSync(const CalendarSync& raw, const CalendarSync::Item& i
                      "This invitation updates \"{}\" in your calendar, as the email about the "
                      "change says:\n\n",
                      title);
+      break;
+    case Reason::kVenue:
+      t += fmt::format(
+          "The details of a venue of {} have changed. This invitation updates \"{}\" in your "
+          "calendar with them:\n\n",
+          group.name, title);
       break;
     case Reason::kStop:
       t += fmt::format(

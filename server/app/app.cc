@@ -87,6 +87,9 @@ void App::WireNotices(Clock clock, RandomSource random) {
       [ctx](calendar::store::Tx& tx, const calendar::Group& g,
             const std::optional<calendar::Member>& before, const calendar::Member& after,
             int64_t now) { return QueueDeliveryNotices(tx, g, before, after, now, ctx); });
+  ops_->set_venue_hook(
+      [ctx](calendar::store::Tx& tx, const calendar::Venue& before, const calendar::Venue& after,
+            int64_t now) { return QueueVenueNotices(tx, before, after, now, ctx); });
   ops_->set_reset_hook([ctx](calendar::store::Tx& tx, const calendar::Organiser& o,
                              const std::string& url,
                              int64_t now) { return QueueResetLink(tx, o, url, now, ctx); });

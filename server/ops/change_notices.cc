@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "calendar/ical.h"
@@ -386,6 +387,21 @@ Result<notify::CalendarSync> SyncFor(st::Tx& tx, const NoticeContext& ctx, const
   return c;
 }
 
+// The scheduled meetings of `s` that have not started by `now`, by start.
+Result<std::vector<Meeting>> Upcoming(st::Tx& tx, const Group& g, const Series& s, int64_t now) {
+  ASSIGN_OR_RETURN(std::vector<Meeting> meetings, st::ListSeriesMeetings(tx, s.id));
+  std::sort(meetings.begin(), meetings.end(), [](const Meeting& a, const Meeting& b) {
+    return std::tie(a.start, a.id) < std::tie(b.start, b.id);
+  });
+  std::vector<Meeting> upcoming;
+  for (const Meeting& m : meetings) {
+    if (m.status != MeetingStatus::kScheduled) continue;
+    ASSIGN_OR_RETURN(int64_t start, ToUnix(g.timezone, m.start));
+    if (start > now) upcoming.push_back(m);
+  }
+  return upcoming;
+}
+
 // The whole picture of a member's calendar (kStart, kStop) or of one new series (kNew, with
 // `only`): every series with scheduled meetings still to come, a rule series whole under its UID,
 // a series of listed dates as one item per meeting still to come; read from the transaction of
@@ -402,16 +418,7 @@ Result<notify::CalendarSync> BuildCalendarSync(st::Tx& tx, const Group& g, const
   std::vector<notify::CalendarSync::Item> singles;
   for (const Series& s : all) {
     if (only && s.id != *only) continue;
-    ASSIGN_OR_RETURN(std::vector<Meeting> meetings, st::ListSeriesMeetings(tx, s.id));
-    std::sort(meetings.begin(), meetings.end(), [](const Meeting& a, const Meeting& b) {
-      return std::tie(a.start, a.id) < std::tie(b.start, b.id);
-    });
-    std::vector<Meeting> upcoming;
-    for (const Meeting& m : meetings) {
-      if (m.status != MeetingStatus::kScheduled) continue;
-      ASSIGN_OR_RETURN(int64_t start, ToUnix(g.timezone, m.start));
-      if (start > now) upcoming.push_back(m);
-    }
+    ASSIGN_OR_RETURN(std::vector<Meeting> upcoming, Upcoming(tx, g, s, now));
     if (upcoming.empty()) continue;
     if (s.is_rule()) {
       ASSIGN_OR_RETURN(auto item,
@@ -557,6 +564,63 @@ Status QueueDeliveryNotices(st::Tx& tx, const Group& group, const std::optional<
   ASSIGN_OR_RETURN(notify::CalendarSync sync,
                    BuildCalendarSync(tx, group, after, reason, now, ctx));
   return QueueSync(tx, sync, now, ctx);
+}
+
+Status QueueVenueNotices(st::Tx& tx, const Venue& before, const Venue& after, int64_t now,
+                         const NoticeContext& ctx) {
+  if (before.name == after.name && before.address == after.address &&
+      before.postcode == after.postcode)
+    return Status::Ok();  // LOCATION is the same: capacity and notes are not in the objects
+  // The series with a scheduled meeting there still to come, by group.
+  ASSIGN_OR_RETURN(std::vector<Meeting> there,
+                   st::ListVenueMeetings(tx, after.id, std::nullopt, std::nullopt));
+  std::map<Id, Group> groups;
+  std::map<Id, Series> series;
+  std::map<Id, std::set<Id>> touched;  // group id -> series ids
+  std::set<Id> meetings_there;
+  for (const Meeting& m : there) {
+    if (m.status != MeetingStatus::kScheduled) continue;
+    if (!series.count(m.series_id)) {
+      ASSIGN_OR_RETURN(Series s, st::GetSeries(tx, m.series_id));
+      series.emplace(s.id, s);
+    }
+    const Series& s = series.at(m.series_id);
+    if (!groups.count(s.group_id)) {
+      ASSIGN_OR_RETURN(Group g, st::GetGroup(tx, s.group_id));
+      groups.emplace(g.id, g);
+    }
+    ASSIGN_OR_RETURN(int64_t start, ToUnix(groups.at(s.group_id).timezone, m.start));
+    if (start <= now) continue;
+    touched[s.group_id].insert(s.id);
+    meetings_there.insert(m.id);
+  }
+  for (const auto& [group_id, series_ids] : touched) {
+    const Group& g = groups.at(group_id);
+    ASSIGN_OR_RETURN(std::vector<Member> members, st::ListMembers(tx, g.id));
+    for (const Member& member : members) {
+      if (!GetsInvitations(member)) continue;
+      ASSIGN_OR_RETURN(notify::CalendarSync sync,
+                       SyncFor(tx, ctx, g, member, notify::CalendarSync::Reason::kVenue));
+      for (Id sid : series_ids) {
+        const Series& s = series.at(sid);
+        ASSIGN_OR_RETURN(std::vector<Meeting> upcoming, Upcoming(tx, g, s, now));
+        if (s.is_rule()) {
+          ASSIGN_OR_RETURN(auto item,
+                           SeriesItem(tx, ctx, g, sync.group, s, upcoming, member, false, now));
+          sync.items.push_back(std::move(item));
+          continue;
+        }
+        for (const Meeting& m : upcoming) {
+          if (!meetings_there.count(m.id)) continue;
+          ASSIGN_OR_RETURN(auto item,
+                           MeetingItem(tx, ctx, g, sync.group, s, m, member, false, now));
+          sync.items.push_back(std::move(item));
+        }
+      }
+      RETURN_IF_ERROR(QueueSync(tx, sync, now, ctx));
+    }
+  }
+  return Status::Ok();
 }
 
 Status QueueResetLink(st::Tx& tx, const Organiser& organiser, const std::string& url, int64_t now,

@@ -69,6 +69,12 @@ Status QueueMemberWelcome(calendar::store::Tx& tx, const calendar::Group& group,
 Status QueueDeliveryNotices(calendar::store::Tx& tx, const calendar::Group& group,
                             const std::optional<calendar::Member>& before,
                             const calendar::Member& after, int64_t now, const NoticeContext& ctx);
+// The VenueHook: when a venue's name, address or postcode changes (the LOCATION of its
+// meetings), each member on invitations of a group meeting there later gets the objects holding
+// those meetings again (a rule series whole, a single meeting alone), so their calendar shows
+// what their feed now does. Members on the feed see it there; nobody else is sent anything.
+Status QueueVenueNotices(calendar::store::Tx& tx, const calendar::Venue& before,
+                         const calendar::Venue& after, int64_t now, const NoticeContext& ctx);
 // The "forgot your password" link to the organiser.
 Status QueueResetLink(calendar::store::Tx& tx, const calendar::Organiser& organiser,
                       const std::string& url, int64_t now, const NoticeContext& ctx);

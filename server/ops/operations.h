@@ -253,6 +253,9 @@ using MemberHook = std::function<Status(calendar::store::Tx&, const calendar::Gr
 using DeliveryHook = std::function<Status(calendar::store::Tx&, const calendar::Group&,
                                           const std::optional<calendar::Member>& before,
                                           const calendar::Member& after, int64_t now)>;
+// Called inside UpdateVenue's transaction with the venue before and after the edit.
+using VenueHook = std::function<Status(calendar::store::Tx&, const calendar::Venue& before,
+                                       const calendar::Venue& after, int64_t now)>;
 // Called inside RequestPasswordReset's transaction with the organiser and the one-time link.
 using ResetHook = std::function<Status(calendar::store::Tx&, const calendar::Organiser&,
                                        const std::string& url, int64_t now)>;
@@ -396,6 +399,7 @@ class Operations {
   void set_member_hook(MemberHook hook) { member_hook_ = std::move(hook); }
   void set_series_hook(SeriesHook hook) { series_hook_ = std::move(hook); }
   void set_delivery_hook(DeliveryHook hook) { delivery_hook_ = std::move(hook); }
+  void set_venue_hook(VenueHook hook) { venue_hook_ = std::move(hook); }
   void set_reset_hook(ResetHook hook) { reset_hook_ = std::move(hook); }
   // Called after every committed write, in order of adding (wakes the mail worker, tells the
   // feed cache that data moved). Add before serving; not thread-safe against Commit.
@@ -711,6 +715,7 @@ class Operations {
   SeriesHook series_hook_;
   MemberHook member_hook_;
   DeliveryHook delivery_hook_;
+  VenueHook venue_hook_;
   ResetHook reset_hook_;
   std::vector<std::function<void()>> after_commit_;
   LoginLimits limits_;

@@ -88,6 +88,7 @@ Result<Venue> Operations::UpdateVenue(Id organiser, Id venue_id, const std::stri
   ASSIGN_OR_RETURN(st::Tx tx, db_.Write());
   ASSIGN_OR_RETURN(Venue v, OwnedVenue(tx, organiser, venue_id));
   RETURN_IF_ERROR(CheckIfMatch(if_match, VenueETag(v)));
+  const Venue before = v;
   RETURN_IF_ERROR(ApplyVenueInput(in, &v, false));
   v.updated_at = now;
   RETURN_IF_ERROR(st::UpdateVenue(tx, v));
@@ -95,6 +96,7 @@ Result<Venue> Operations::UpdateVenue(Id organiser, Id venue_id, const std::stri
   RETURN_IF_ERROR(st::TouchGroupsMeetingAt(tx, venue_id, now));
   RETURN_IF_ERROR(st::BumpRevision(tx, now));
   ASSIGN_OR_RETURN(v, st::GetVenue(tx, venue_id));
+  if (venue_hook_) RETURN_IF_ERROR(venue_hook_(tx, before, v, now));
   RETURN_IF_ERROR(Commit(tx));
   return v;
 }

@@ -422,6 +422,16 @@ def walk(w):
         settle(sink, label)
     w.compare("one meeting at a time", INVITED + ["eve@example.org"])
 
+    # The New Hall (M7, forum 1 and the away day meet there) is now given another address:
+    # LOCATION changes in the feeds, and calendars on invitations are sent those objects again.
+    before_bob = len(calendar_parts(sink, "bob@example.org"))
+    patch(f"/venues/{venues['new']}", {"address": "20 Low Street, London"}, "New Hall address")
+    settle(sink, "venue address")
+    sent = len(calendar_parts(sink, "bob@example.org")) - before_bob
+    check(sent == 3, f"the new address: Bob was sent {sent} objects, not the rule series, forum 1 "
+                     f"and the away day")
+    w.compare("a venue's address changed", INVITED + ["eve@example.org"])
+
     before_eve = len(calendar_parts(sink, "eve@example.org"))
     patch(f"/groups/futures/members/{eve['id']}", {"delivery": "feed"}, "Eve back to the feed")
     settle(sink, "Eve back to the feed")

@@ -352,6 +352,43 @@ TEST_F(CalendarSyncTest, RemovingAMemberOrChangingTheirAddressEmptiesTheOldCalen
   EXPECT_TRUE(To(mail, "bob.new@example.org", "Removed").empty());
 }
 
+TEST_F(CalendarSyncTest, AVenuesNewAddressReachesCalendarsOnInvitationsOnly) {
+  Seed();
+  AddMember("ann", "feed");
+  AddMember("bob", "invitations");
+  Deliver();
+  ASSERT_EQ(Rows("calendar_sync", "bob@example.org").size(), 3u);
+  const std::string venue = "/api/v1/venues/" + std::to_string(venue_);
+  // Capacity and notes are not in the calendar objects: nothing is sent.
+  auto r = PatchCurrent(venue, {{"capacity", 40}, {"notes", "Ring the bell"}});
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "");
+  EXPECT_EQ(Rows("calendar_sync", "bob@example.org").size(), 3u);
+  // The address: Bob's calendar gets the three objects again, with the new LOCATION.
+  r = PatchCurrent(venue, {{"address", "9 New Road"}});
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "");
+  std::vector<json> rows = Rows("calendar_sync", "bob@example.org");
+  ASSERT_EQ(rows.size(), 6u);
+  EXPECT_EQ(rows[3]["subject"],
+            "Venue details changed: Futures meeting, 5 meetings from Monday 2 February 2026");
+  EXPECT_TRUE(Rows("calendar_sync", "ann@example.org").empty()) << "the feed shows it by itself";
+  EXPECT_TRUE(Rows("meeting_change", "ann@example.org").empty());
+
+  auto mail = Deliver();
+  std::vector<std::string> updated = To(mail, "bob@example.org", "Venue details changed");
+  ASSERT_EQ(updated.size(), 3u);
+  for (const std::string& text : updated) {
+    std::string method;
+    const std::string ics = CalendarOf(text, &method);
+    EXPECT_EQ(method, "REQUEST");
+    EXPECT_NE(ics.find("LOCATION:Old Hall\\, 9 New Road"), std::string::npos) << ics;
+    EXPECT_EQ(ics.find("1 High Street"), std::string::npos) << ics;
+  }
+  // The feed says the same.
+  auto feed = Get("/feeds/groups/futures.ics");
+  ASSERT_TRUE(feed && feed->status == 200);
+  EXPECT_NE(feed->body.find("LOCATION:Old Hall\\, 9 New Road"), std::string::npos);
+}
+
 TEST_F(CalendarSyncTest, AChangeWaitingWhenTheDeliveryChangesIsToldAgainWhenUndone) {
   Seed();
   const json ann = AddMember("ann", "feed");
