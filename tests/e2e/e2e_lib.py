@@ -97,11 +97,12 @@ def wait_up(url, seconds=10):
     return False
 
 
-def start_nginx(tmp, upstream_port, listen_port, repo, listen_host="127.0.0.1"):
+def start_nginx(tmp, upstream_port, listen_port, repo, listen_host="127.0.0.1", upstream=None):
     """Starts nginx (daemon off) in front of convene on upstream_port, with the project's own
     server block (deploy/nginx/convene-locations.conf) and the zones and upstream that
-    deploy/nginx/convene.conf declares, adapted only for ports and without TLS. Returns the
-    Popen, or raises with nginx -t's complaint."""
+    deploy/nginx/convene.conf declares, adapted only for ports and without TLS. `upstream`: a
+    whole `upstream convene {...}` block to use instead (several instances). Returns the Popen,
+    or raises with nginx -t's complaint."""
     import subprocess
     repo = os.path.abspath(repo)
     conf = tmp + "/nginx.conf"
@@ -119,13 +120,14 @@ http {
   scgi_temp_path %(t)s/scgi;
   limit_req_zone $binary_remote_addr zone=convene_login:10m rate=10r/m;
   limit_conn_zone $binary_remote_addr zone=convene_conn:10m;
-  upstream convene { server 127.0.0.1:%(c)d; keepalive 16; }
+  %(u)s
   server {
     listen %(h)s:%(n)d;
     include %(r)s/deploy/nginx/convene-locations.conf;
   }
 }
-""" % {"t": tmp, "c": upstream_port, "n": listen_port, "r": repo, "h": listen_host})
+""" % {"t": tmp, "n": listen_port, "r": repo, "h": listen_host,
+       "u": upstream or "upstream convene { server 127.0.0.1:%d; keepalive 16; }" % upstream_port})
     t = subprocess.run(["nginx", "-t", "-c", conf], capture_output=True, text=True)
     if t.returncode != 0:
         raise RuntimeError("nginx -t refused the config: " + t.stderr[-500:])

@@ -13,11 +13,16 @@ throwaway cluster of tests/support/postgres.sh):
   4. 1,000 notices (the welcomes of 1,000 members imported from a CSV through instance A) to a
      real SMTP server (aiosmtpd); A is killed with SIGKILL mid-delivery and B delivers the rest:
      none lost, duplicates no more than the rows A had in flight.
+  5. nginx in front of B and a new instance C with deploy/postgres/convene-two.conf's upstream
+     and the project's server block: feeds and a write through it; C killed, every request is
+     still answered (by B).
 
   postgres_instances.py path/to/convene path/to/uri-file
 """
 import collections
 import os
+import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -27,7 +32,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import Tally, call, free_port, http, stop_all, wait_up  # noqa: E402
+from e2e_lib import Tally, call, free_port, http, start_nginx, stop_all, wait_up  # noqa: E402
 from notify_e2e_lib import Sink, message_id  # noqa: E402
 
 TABLES = ["organisers", "venues", "groups", "members", "series", "meetings", "tokens",
@@ -216,6 +221,51 @@ def run(check, binary, tmp, server, name, procs, sink):
     check(lost == 0, "none lost (%d)" % lost)
     check(duplicates <= in_flight, "duplicates (%d) no more than in flight at the kill (%d)"
           % (duplicates, in_flight))
+
+    # ---- 5. behind nginx, as deploy/postgres/convene-two.conf has it ----
+    nginx_front(check, tmp, b, lambda: start("c", pg), procs, token)
+
+
+def nginx_front(check, tmp, b, start_c, procs, token):
+    """nginx with deploy/postgres/convene-two.conf's upstream (its two servers, max_fails and
+    fail_timeout, keepalive) and the project's server block, in front of B and a new instance C:
+    both serve through it, a write through it is seen through it, and when C is killed every
+    request still gets an answer from B."""
+    if not shutil.which("nginx", path="/usr/sbin:" + os.environ.get("PATH", "")):
+        print("SKIP nginx: not installed (deploy/install-deps --test installs nginx-light)")
+        return
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    conf = open(os.path.join(repo, "deploy", "postgres", "convene-two.conf")).read()
+    block = re.search(r"upstream convene \{.*?\n\}", conf, re.S)
+    check(block and "127.0.0.1:8081" in block.group(0) and "127.0.0.1:8082" in block.group(0),
+          "convene-two.conf has an upstream of two instances")
+    if not block:
+        return
+    proc_c, c = start_c()
+    port_b, port_c = int(b.rsplit(":", 1)[1]), int(c.rsplit(":", 1)[1])
+    upstream = block.group(0).replace("127.0.0.1:8081", "127.0.0.1:%d" % port_b) \
+                             .replace("127.0.0.1:8082", "127.0.0.1:%d" % port_c)
+    nport = free_port()
+    ntmp = os.path.join(tmp, "nginx")
+    os.makedirs(ntmp, exist_ok=True)
+    procs.append(start_nginx(ntmp, 0, nport, repo, upstream=upstream))
+    front = "http://127.0.0.1:%d" % nport
+    check(wait_up(front + "/healthz", 10), "nginx answers in front of B and C")
+    direct = http("GET", b + "/feeds/groups/futures.ics")
+    served = [http("GET", front + "/feeds/groups/futures.ics") for _ in range(10)]
+    check(all(st == 200 and body == direct[2] for st, _, body in served),
+          "through nginx, ten feed requests get B's bytes (%s)" % [st for st, _, _ in served])
+    status, _, venue = call("POST", front + "/api/v1/venues", body={
+        "name": "Front Hall", "address": "1 Proxy Row", "postcode": "EC1A 1AA"}, token=token)
+    check(status == 201, "a write through nginx (%d)" % status)
+    seen = [http("GET", front + "/api/v1/venues/%d" % venue.get("id", 0), token=token)[0]
+            for _ in range(6)] if status == 201 else []
+    check(seen == [200] * 6, "and read back through nginx from either instance (%s)" % seen)
+    proc_c.send_signal(signal.SIGKILL)
+    proc_c.wait(10)
+    after = [http("GET", front + "/feeds/groups/futures.ics")[0] for _ in range(20)]
+    check(after == [200] * 20, "C killed: nginx answers every request from B (%s)" % after)
+    print("nginx: two instances upstream, one killed: %d of 20 requests answered" % after.count(200))
 
 
 if __name__ == "__main__":
