@@ -145,3 +145,31 @@ def stop_all(procs, timeout=10):
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait(timeout=timeout)
+
+
+_pg_databases = []
+
+
+def e2e_database(sqlite_path):
+    """The --db of an e2e test's server: the SQLite file `sqlite_path`, or, when CONVENE_E2E_PG
+    names the URI file of the tests' throwaway PostgreSQL (tests/support/postgres.sh; ctest's
+    pg.e2e_* tests set it), a new database there, dropped by drop_e2e_databases()."""
+    import subprocess
+    uri_file = os.environ.get("CONVENE_E2E_PG")
+    if not uri_file:
+        return str(sqlite_path)
+    server = open(uri_file).read().strip()
+    name = "e2e_%d_%d" % (os.getpid(), len(_pg_databases))
+    subprocess.run(["psql", server, "-qAtc", "CREATE DATABASE " + name], check=True,
+                   capture_output=True, timeout=30)
+    _pg_databases.append((server, name))
+    print("e2e database: PostgreSQL, database %s" % name)
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_e2e_databases():
+    import subprocess
+    while _pg_databases:
+        server, name = _pg_databases.pop()
+        subprocess.run(["psql", server, "-qAtc", "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name],
+                       capture_output=True, timeout=30)

@@ -61,7 +61,8 @@ import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from e2e_lib import Tally, call, free_port, http, stop_all, wait_up  # noqa: E402
+from e2e_lib import (Tally, call, drop_e2e_databases, e2e_database, free_port, http,  # noqa: E402
+                     stop_all, wait_up)
 from notify_e2e_lib import Failure, Sink  # noqa: E402
 
 import icalendar  # noqa: E402  (Debian's python3-icalendar)
@@ -286,7 +287,7 @@ def main():
         raise SystemExit(__doc__)
     t0 = time.time()
     tmp = tempfile.mkdtemp(prefix="convene-invitations-e2e-")
-    db = os.path.join(tmp, "convene.db")
+    db = e2e_database(os.path.join(tmp, "convene.db"))
     r = subprocess.run([BIN, "admin", "token", "--db", db, "--organiser", "sec@example.org",
                         "--name", "The Secretary"], capture_output=True, text=True, timeout=30)
     check(r.returncode == 0, "admin token: " + r.stderr)
@@ -309,6 +310,7 @@ def main():
         check(False, "the walk stopped: " + traceback.format_exc())
     finally:
         stop_all(procs)
+        drop_e2e_databases()
         if sink:
             sink.stop()
         log.close()

@@ -50,7 +50,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from e2e_lib import Tally, call, free_port, http, stop_all, wait_up  # noqa: E402
+from e2e_lib import (Tally, call, drop_e2e_databases, e2e_database, free_port, http,  # noqa: E402
+                     stop_all, wait_up)
 
 BIN = sys.argv[1] if len(sys.argv) > 1 else ""
 check = Tally("lmtp_replies")
@@ -61,7 +62,7 @@ class Server:
     def __init__(self, tmp, name, lmtp=True):
         self.dir = os.path.join(tmp, name)
         os.makedirs(self.dir)
-        db = os.path.join(self.dir, "convene.db")
+        db = e2e_database(os.path.join(self.dir, "convene.db"))
         r = subprocess.run([BIN, "admin", "token", "--db", db, "--organiser", "sec@example.org",
                             "--name", "The Secretary"], capture_output=True, text=True, timeout=30)
         check(r.returncode == 0, "admin token: " + r.stderr)
@@ -696,6 +697,7 @@ def main():
         for s in servers:
             stop_all([s.proc])
             s.log.close()
+        drop_e2e_databases()
         if os.environ.get("KEEP_E2E_DIRS"):
             print("kept", tmp)
         else:

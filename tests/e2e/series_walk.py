@@ -61,7 +61,8 @@ import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from e2e_lib import Tally, call, events, free_port, http, stop_all, wait_up  # noqa: E402
+from e2e_lib import (Tally, call, drop_e2e_databases, e2e_database, events, free_port,  # noqa: E402
+                     http, stop_all, wait_up)
 from notify_e2e_lib import Failure, Sink  # noqa: E402
 
 import icalendar  # noqa: E402  (Debian's python3-icalendar, as the feed readers use)
@@ -578,8 +579,8 @@ def main():
           ", ".join(d.isoformat() for d in S.meetings) + "; bank holidays",
           ", ".join(d.isoformat() for d, _ in S.skipped))
     TMP = pathlib.Path(tempfile.mkdtemp(prefix="convene-series-e2e-"))
-    db = TMP / "data" / "convene.db"
-    db.parent.mkdir()
+    (TMP / "data").mkdir()
+    db = e2e_database(TMP / "data" / "convene.db")
     r = subprocess.run([BIN, "admin", "token", "--db", str(db), "--organiser", "sec@example.org",
                         "--name", "The Secretary"], capture_output=True, text=True, timeout=30)
     check(r.returncode == 0, "admin token: " + r.stderr)
@@ -603,6 +604,7 @@ def main():
         check(False, "the walk stopped: " + traceback.format_exc())
     finally:
         stop_all(procs)
+        drop_e2e_databases()
         if sink:
             sink.stop()
         log.close()
