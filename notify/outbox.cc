@@ -49,10 +49,15 @@ Result<int64_t> Enqueue(Tx& tx, const NewOutboxRow& r, int64_t now) {
 }
 
 Result<std::optional<PendingRow>> FindCoalescable(Tx& tx, const std::string& key, int64_t now) {
-  Stmt s = tx.Prepare(
-      "SELECT id, message_id, before_state, due_at, after_state FROM outbox"
-      " WHERE coalesce_key = ?1 AND status = 'queued' AND attempts = 0 AND lease_until IS NULL"
-      " AND due_at > ?2 ORDER BY id DESC LIMIT 1");
+  // On PostgreSQL the row is locked until this write commits, so a worker's claim skips it
+  // (SKIP LOCKED); one that claimed it first makes this find none, and a new row is written.
+  const std::string sql =
+      std::string(
+          "SELECT id, message_id, before_state, due_at, after_state FROM outbox"
+          " WHERE coalesce_key = ?1 AND status = 'queued' AND attempts = 0 AND lease_until IS NULL"
+          " AND due_at > ?2 ORDER BY id DESC LIMIT 1") +
+      (tx.postgres() ? " FOR UPDATE" : "");
+  Stmt s = tx.Prepare(sql.c_str());
   s.BindAll(key, now);
   if (!s.Step()) {
     RETURN_IF_ERROR(s.status());
@@ -116,9 +121,15 @@ Result<bool> HasNotice(Tx& tx, Id meeting_id, const std::string& kind) {
 Result<std::vector<ClaimedRow>> ClaimDue(Tx& tx, int64_t now, int limit, int64_t lease_seconds) {
   std::vector<int64_t> ids;
   {
-    Stmt s = tx.Prepare(
-        "SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?1"
-        " AND (lease_until IS NULL OR lease_until <= ?1) ORDER BY next_attempt_at, id LIMIT ?2");
+    // On PostgreSQL (a WriteRows transaction, no writers' lock): rows another instance is
+    // claiming, or a request is coalescing into, are skipped, not waited for.
+    const std::string sql =
+        std::string(
+            "SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?1"
+            " AND (lease_until IS NULL OR lease_until <= ?1) ORDER BY next_attempt_at, id"
+            " LIMIT ?2") +
+        (tx.postgres() ? " FOR UPDATE SKIP LOCKED" : "");
+    Stmt s = tx.Prepare(sql.c_str());
     s.BindAll(now, limit);
     while (s.Step()) ids.push_back(s.Int(0));
     RETURN_IF_ERROR(s.status());

@@ -87,7 +87,7 @@ Result<int> Worker::Pass(int max_rows) {
     batch = std::min(batch, max_rows - attempted);
     std::vector<ClaimedRow> rows;
     {
-      ASSIGN_OR_RETURN(calendar::store::Tx tx, db_.Write());
+      ASSIGN_OR_RETURN(calendar::store::Tx tx, db_.WriteRows());
       ASSIGN_OR_RETURN(rows, ClaimDue(tx, now, batch, options_.lease_seconds));
       RETURN_IF_ERROR(tx.Commit());
     }
@@ -100,7 +100,7 @@ Result<int> Worker::Pass(int max_rows) {
       }
       if (paused) {
         // Not attempted: give the rest back at once rather than waiting out their leases.
-        ASSIGN_OR_RETURN(calendar::store::Tx tx, db_.Write());
+        ASSIGN_OR_RETURN(calendar::store::Tx tx, db_.WriteRows());
         for (size_t j = i; j < rows.size(); ++j) RETURN_IF_ERROR(Release(tx, rows[j].id));
         RETURN_IF_ERROR(tx.Commit());
         return attempted;
@@ -120,7 +120,7 @@ Status Worker::Handle(const ClaimedRow& row, const Status& st) {
   const int64_t now = clock_();
   enum { kSent, kRetried, kFailed } outcome;
   {
-    ASSIGN_OR_RETURN(calendar::store::Tx tx, db_.Write());
+    ASSIGN_OR_RETURN(calendar::store::Tx tx, db_.WriteRows());
     if (st.ok()) {
       RETURN_IF_ERROR(MarkSent(tx, row.id, now));
       outcome = kSent;

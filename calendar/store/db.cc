@@ -304,13 +304,16 @@ void Db::Release(Conn* conn) {
   delete conn;
 }
 
-Result<Tx> Db::Begin(bool write) {
+Result<Tx> Db::Begin(Mode mode) {
+  const bool write = mode != Mode::kRead;
   ASSIGN_OR_RETURN(Conn * conn, Acquire());
   if (conn->pg) {
-    // Writers queue on one transaction-scoped advisory lock (released at COMMIT or ROLLBACK).
-    const char* begin = write ? "BEGIN ISOLATION LEVEL READ COMMITTED;"
-                                " SELECT pg_advisory_xact_lock(7041965)"
-                              : "BEGIN ISOLATION LEVEL REPEATABLE READ";
+    // Writers queue on one transaction-scoped advisory lock (released at COMMIT or ROLLBACK);
+    // row writers lock their rows only.
+    const char* begin = mode == Mode::kWrite       ? "BEGIN ISOLATION LEVEL READ COMMITTED;"
+                                                     " SELECT pg_advisory_xact_lock(7041965)"
+                        : mode == Mode::kWriteRows ? "BEGIN ISOLATION LEVEL READ COMMITTED"
+                                                   : "BEGIN ISOLATION LEVEL REPEATABLE READ";
     Status st = pg::Exec(*conn->pg, begin, "begin");
     if (!st.ok() && PQstatus(conn->pg->conn) != CONNECTION_OK) {
       // A pooled connection the server closed (it restarted, or ended idle sessions): the
@@ -339,9 +342,11 @@ Result<Tx> Db::Begin(bool write) {
   return Tx(this, conn);
 }
 
-Result<Tx> Db::Write() { return Begin(true); }
+Result<Tx> Db::Write() { return Begin(Mode::kWrite); }
 
-Result<Tx> Db::Read() { return Begin(false); }
+Result<Tx> Db::WriteRows() { return Begin(Mode::kWriteRows); }
+
+Result<Tx> Db::Read() { return Begin(Mode::kRead); }
 
 Result<bool> Db::IntegrityOk() {
   ASSIGN_OR_RETURN(Tx tx, Read());

@@ -156,6 +156,12 @@ class Db {
 
   // BEGIN IMMEDIATE: the one way to write.
   Result<Tx> Write();
+  // A write that changes only rows it locks itself, row by row (the mail worker's claims and
+  // marks of outbox rows): on PostgreSQL without the writers' advisory lock, so instances'
+  // workers do not queue behind every other write (claims use FOR UPDATE SKIP LOCKED; a request
+  // coalescing into a row locks it with FOR UPDATE: notify/outbox.cc). On SQLite the same as
+  // Write().
+  Result<Tx> WriteRows();
   // BEGIN (deferred): a consistent snapshot for reads.
   Result<Tx> Read();
 
@@ -172,7 +178,8 @@ class Db {
   friend class Tx;
   Db(std::string path, std::string uri)
       : path_(std::move(path)), uri_(std::move(uri)), postgres_(!uri_.empty()) {}
-  Result<Tx> Begin(bool write);
+  enum class Mode { kRead, kWrite, kWriteRows };
+  Result<Tx> Begin(Mode mode);
   Result<Conn*> Acquire();
   void Release(Conn* conn);
   // Closes every idle connection (PostgreSQL: after one was found broken).
