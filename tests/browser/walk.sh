@@ -14,8 +14,24 @@ bin="$(realpath "$1")"
 
 tmp="$(mktemp -d)"
 pid=""
+# CONVENE_E2E_PG (ctest's pg.e2e_browser_walk): the URI file of the tests' throwaway PostgreSQL;
+# the walk then runs on a new database there, dropped at the end.
+db="$tmp/convene.db"
+artifacts="$root/tests/artifacts/browser"
+pg_server=""
+if [ -n "${CONVENE_E2E_PG:-}" ]; then
+  pg_server="$(cat "$CONVENE_E2E_PG")"
+  pg_name="e2e_browser_$$"
+  psql "$pg_server" -qAtc "CREATE DATABASE $pg_name" >/dev/null
+  db="${pg_server%/*}/$pg_name"
+  artifacts="$root/tests/artifacts/browser-postgres"
+  echo "walk.sh: on PostgreSQL, database $pg_name"
+fi
 cleanup() {
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  if [ -n "$pg_server" ]; then
+    psql "$pg_server" -qAtc "DROP DATABASE IF EXISTS $pg_name WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -23,9 +39,9 @@ trap cleanup EXIT
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 base="http://127.0.0.1:$port"
 password="walk-$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
-"$bin" demo --db "$tmp/convene.db" 2>/dev/null
-printf '%s\n' "$password" | "$bin" admin password --db "$tmp/convene.db" --organiser secretary@example.org 2>/dev/null
-"$bin" serve --db "$tmp/convene.db" --listen "127.0.0.1:$port" --base-url "$base" \
+"$bin" demo --db "$db" 2>/dev/null
+printf '%s\n' "$password" | "$bin" admin password --db "$db" --organiser secretary@example.org 2>/dev/null
+"$bin" serve --db "$db" --listen "127.0.0.1:$port" --base-url "$base" \
   --spool "$tmp/spool" --notice-delay 5 >"$tmp/serve.out" 2>"$tmp/serve.log" &
 pid=$!
 for _ in $(seq 1 100); do
@@ -34,9 +50,9 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-mkdir -p "$root/tests/artifacts/browser"
+mkdir -p "$artifacts"
 status=0
-BASE="$base" PASSWORD="$password" ARTIFACTS="$root/tests/artifacts/browser" SPOOL="$tmp/spool" \
+BASE="$base" PASSWORD="$password" ARTIFACTS="$artifacts" SPOOL="$tmp/spool" \
   timeout 150 node "$here/walk.mjs" || status=$?
 if [ $status -ne 0 ]; then
   echo "walk.sh: the walk failed ($status); server log:" >&2

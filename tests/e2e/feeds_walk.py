@@ -23,7 +23,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import Tally, call as call_json, events, free_port, http, stop_all, wait_up  # noqa: E402
+from e2e_lib import (Tally, call as call_json, drop_e2e_databases, e2e_database,  # noqa: E402
+                     events, free_port, http, stop_all, wait_up)
 
 BIN = sys.argv[1] if len(sys.argv) > 1 else ""
 FEEDS = pathlib.Path(__file__).resolve().parent.parent / "feeds"
@@ -69,7 +70,7 @@ def main():
     if not BIN:
         raise SystemExit(__doc__)
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="convene-feeds-e2e-"))
-    db = tmp / "convene.db"
+    db = e2e_database(tmp / "convene.db")
     r = subprocess.run([BIN, "admin", "token", "--db", str(db), "--organiser", "sec@example.org", "--name", "Sec"],
                        capture_output=True, text=True, timeout=30)
     check(r.returncode == 0, "admin token: " + r.stderr)
@@ -84,6 +85,7 @@ def main():
         walk(base, token, tmp)
     finally:
         stop_all([proc])
+        drop_e2e_databases()
         log.close()
         if check.fails:
             print((tmp / "serve.log").read_text()[-3000:], file=sys.stderr)
