@@ -627,7 +627,7 @@ Status GenerateLarge(Writer& w, Rng& rng) {
 }
 
 // meetings:N: one group of 20 members with N meetings in weekly series of 100 (the last one
-// shorter), their starts spread over the ten years, at 5 venues.
+// shorter), their starts spread evenly over the ten years, at 5 venues.
 Status GenerateMeetings(Writer& w, Rng& rng, int n) {
   RETURN_IF_ERROR(w.Venues(5));
   const People people(rng);
@@ -636,9 +636,12 @@ Status GenerateMeetings(Writer& w, Rng& rng, int n) {
   std::vector<int> who;
   for (int i = 0; i < 20; ++i) who.push_back(i);
   ASSIGN_OR_RETURN(std::vector<Member> members, w.AddMembers(g, people, who, {}));
-  for (int k = 0; k * 100 < n; ++k) {
+  const int series = (n + 99) / 100;
+  for (int k = 0; k < series; ++k) {
     const int count = std::min(100, n - k * 100);
-    const CivilDate first = AddDays(CivilDate{w.first_year(), 1, 1}, 7 * ((k * 53) % 420));
+    // Series k starts in the middle of the k-th of `series` equal parts of the first 420 weeks.
+    const CivilDate first =
+        AddDays(CivilDate{w.first_year(), 1, 1}, 7 * ((2 * k + 1) * 420 / (2 * series)));
     const std::string rule =
         std::string("FREQ=WEEKLY;BYDAY=") + kDays[k % 5] + ";COUNT=" + std::to_string(count);
     ASSIGN_OR_RETURN(Expansion x, ExpandRule(rule, first));
