@@ -4,7 +4,7 @@
 //                 [--notice-delay SECONDS] [--config FILE]
 //   convene admin token --db PATH --organiser EMAIL [--name NAME]
 //   convene admin password --db PATH --organiser EMAIL     (the password: first line of stdin)
-//   convene demo --db PATH
+//   convene demo --db PATH [--size small|large|meetings:N|members:N] [--seed N] [--first-year Y]
 //
 // Every serve option also comes from CONVENE_<NAME> (e.g. CONVENE_BASE_URL) or the config file.
 // Bad options or an unusable database: one line on stderr and exit status 2 (usage) or 1.
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -24,6 +25,7 @@
 #include "calendar/store/db.h"
 #include "server/app/app.h"
 #include "server/app/demo.h"
+#include "server/app/generate.h"
 #include "server/http/logging.h"
 
 namespace {
@@ -282,11 +284,26 @@ int main(int argc, char** argv) {
       ->required();
 
   auto* demo = cli.add_subcommand(
-      "demo", "load the demo group (the seed minutes' futures group) into the database");
+      "demo",
+      "load the demo group (the seed minutes' futures group), or generate an organisation for "
+      "benchmarks (--size), into the database");
   std::string demo_db;
   demo->add_option("--db", demo_db, "SQLite database file or postgresql:// URI")
       ->required()
       ->envname("CONVENE_DB");
+  convene::server::GenerateOptions generate;
+  std::string demo_size = "small";
+  demo->add_option("--size", demo_size,
+                   "small (the demo group), large (10,000 members, 500 groups, 50 venues, 10 "
+                   "years), meetings:N (one group, N meetings) or members:N (one group, N members)")
+      ->check([](const std::string& v) -> std::string {
+        if (v == "small") return "";
+        Status st = convene::server::ValidateGeneratedSize(v);
+        return st.ok() ? "" : st.message();
+      });
+  demo->add_option("--seed", generate.seed, "seed of a generated size (same seed, same rows)");
+  demo->add_option("--first-year", generate.first_year,
+                   "first of the ten years of a generated size (default: five years ago)");
 
   try {
     cli.parse(argc, argv);
@@ -382,6 +399,19 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*demo) {
+    if (demo_size != "small") {
+      if (Status st = EnsureParent(demo_db); !st.ok()) return Fail(st.message());
+      auto db = convene::calendar::store::Db::Open(demo_db);
+      if (!db.ok()) return Fail(db.status().message());
+      generate.size = demo_size;
+      const auto started = std::chrono::steady_clock::now();
+      auto r = convene::server::GenerateOrganisation(**db, generate);
+      if (!r.ok()) return Fail("demo: " + r.status().message(), r.status().field().empty() ? 1 : 2);
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::fprintf(stderr, "convene: %s, in %.1f s\n", r->message.c_str(), seconds);
+      return 0;
+    }
     auto app = open_ops(demo_db);
     if (!app.ok()) return Fail(app.status().message());
     // Offline: no notice hooks, so the demo's people (at example.org) get no welcome or

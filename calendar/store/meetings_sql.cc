@@ -145,11 +145,14 @@ Status UpdateMeeting(Tx& tx, const Meeting& m) {
 }
 
 Result<std::vector<Meeting>> ListGroupMeetings(Tx& tx, Id group_id, std::optional<CivilDate> from,
-                                               std::optional<CivilDate> to) {
+                                               std::optional<CivilDate> to,
+                                               std::optional<int> limit) {
   Stmt s = tx.Prepare((std::string(kMeetingCols) +
-                       " WHERE group_id=?1 AND start >= ?2 AND start <= ?3 ORDER BY start, id")
+                       " WHERE group_id=?1 AND start >= ?2 AND start <= ?3 ORDER BY start, id" +
+                       (limit ? " LIMIT ?4" : ""))
                           .c_str());
   s.BindAll(group_id, Lower(from), Upper(to));
+  if (limit) s.Bind(4, *limit);
   return Meetings(s);
 }
 

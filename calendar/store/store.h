@@ -126,9 +126,10 @@ Result<Meeting> GetMeeting(Tx& tx, Id id);
 // Writes the mutable fields; sequence and updated_at never move backwards; bumps version.
 Status UpdateMeeting(Tx& tx, const Meeting& m);
 // Meetings of the group whose effective start date lies in [from, to] (either may be nullopt),
-// ordered by start.
+// ordered by start; only the first `limit` when it is set.
 Result<std::vector<Meeting>> ListGroupMeetings(Tx& tx, Id group_id, std::optional<CivilDate> from,
-                                               std::optional<CivilDate> to);
+                                               std::optional<CivilDate> to,
+                                               std::optional<int> limit = std::nullopt);
 Result<std::vector<Meeting>> ListSeriesMeetings(Tx& tx, Id series_id);
 Result<std::vector<Meeting>> ListVenueMeetings(Tx& tx, Id venue_id, std::optional<CivilDate> from,
                                                std::optional<CivilDate> to);

@@ -10,6 +10,7 @@
 // run once at start-up, before the first request; after that it holds no mutable state.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -592,8 +593,10 @@ class Operations {
   // case -> the relay's answer): the members page flags them for the organiser to check.
   Result<std::map<std::string, std::string>> FailingAddresses(Id organiser,
                                                               const std::string& slug);
-  // Meetings of the group from today (in its zone) on.
-  Result<std::vector<MeetingView>> UpcomingMeetings(Id organiser, const std::string& slug);
+  // Meetings of the group from today (in its zone) on; only the first `limit` of them (the
+  // dashboard shows three of each group's, and a view costs five queries).
+  Result<std::vector<MeetingView>> UpcomingMeetings(Id organiser, const std::string& slug,
+                                                    size_t limit = SIZE_MAX);
   // A new personal page link for the member (earlier ones stop working): the member and the
   // page token (shown once); feed_token stays empty.
   Result<MemberCreated> NewMemberPageLink(Id organiser, Id member_id);

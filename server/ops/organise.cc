@@ -2,6 +2,7 @@
 // change previews, the register in one go and the minutes header.
 #include <algorithm>
 #include <cctype>
+#include <climits>
 
 #include "calendar/names.h"
 #include "calendar/words.h"
@@ -37,11 +38,21 @@ Result<std::map<std::string, std::string>> Operations::FailingAddresses(Id organ
   return notify::FailingRecipients(tx, g.id);
 }
 
-Result<std::vector<MeetingView>> Operations::UpcomingMeetings(Id organiser,
-                                                              const std::string& slug) {
-  ASSIGN_OR_RETURN(Group g, GetGroup(organiser, slug));
+Result<std::vector<MeetingView>> Operations::UpcomingMeetings(Id organiser, const std::string& slug,
+                                                              size_t limit) {
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+  ASSIGN_OR_RETURN(Group g, OwnedGroup(tx, organiser, slug));
   ASSIGN_OR_RETURN(LocalDateTime now, FromUnix(g.timezone, clock_()));
-  return ListMeetings(organiser, slug, FormatDate(now.date), "");
+  // Cut before the rows are read and their views loaded: a group has years of meetings to come.
+  std::optional<int> most;
+  if (limit < static_cast<size_t>(INT_MAX)) most = static_cast<int>(limit);
+  ASSIGN_OR_RETURN(auto meetings, st::ListGroupMeetings(tx, g.id, now.date, std::nullopt, most));
+  std::vector<MeetingView> out;
+  for (const Meeting& m : meetings) {
+    ASSIGN_OR_RETURN(MeetingView v, LoadView(tx, m));
+    out.push_back(std::move(v));
+  }
+  return out;
 }
 
 Result<MemberCreated> Operations::NewMemberPageLink(Id organiser, Id member_id) {

@@ -102,9 +102,8 @@ void Dashboard(App& app, const Viewer& viewer, const httplib::Request&, httplib:
     ASSIGN_OR_RETURN(auto groups, app.ops().ListGroups(org));
     json list = json::array();
     for (const calendar::Group& g : groups) {
-      ASSIGN_OR_RETURN(auto upcoming, app.ops().UpcomingMeetings(org, g.slug));
+      ASSIGN_OR_RETURN(auto upcoming, app.ops().UpcomingMeetings(org, g.slug, 3));
       ASSIGN_OR_RETURN(auto members, app.ops().ListMembers(org, g.slug));
-      upcoming.resize(std::min<size_t>(upcoming.size(), 3));
       ASSIGN_OR_RETURN(auto failing, app.ops().FailingAddresses(org, g.slug));
       json gj = {{"slug", g.slug},
                  {"name", g.name},

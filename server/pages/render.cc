@@ -22,14 +22,20 @@ namespace {
 
 mu::data ToData(const json& j) {
   switch (j.type()) {
+    // Children are moved in, never copied: mustache's set() and push_back() take a const& and
+    // copy the whole subtree, so a page of 500 groups copied every value once per level (and
+    // again on each growth of a list, whose elements are not nothrow-movable).
     case json::value_t::object: {
       mu::data d{mu::data::type::object};
-      for (const auto& [k, v] : j.items()) d.set(k, ToData(v));
+      for (const auto& [k, v] : j.items()) d[k] = ToData(v);
       return d;
     }
     case json::value_t::array: {
       mu::data l{mu::data::type::list};
-      for (const auto& v : j) l.push_back(ToData(v));
+      // list_value() is the data's own vector, allocated on the heap, so filling it is sound.
+      auto& items = const_cast<mu::basic_list<std::string>&>(l.list_value());
+      items.reserve(j.size());
+      for (const auto& v : j) items.push_back(ToData(v));
       return l;
     }
     case json::value_t::boolean:
