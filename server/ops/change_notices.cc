@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 #include <tuple>
@@ -402,6 +403,28 @@ Result<std::vector<Meeting>> Upcoming(st::Tx& tx, const Group& g, const Series& 
   return upcoming;
 }
 
+// The objects of series `s` for a member's calendar sync, from its meetings still to come
+// (`upcoming`): a rule series whole, as one item appended to `series_items`; a series of listed
+// dates as one item per meeting (only those `keep` accepts), appended to `meeting_items`.
+Status AppendSeriesItems(st::Tx& tx, const NoticeContext& ctx, const Group& g,
+                         const notify::GroupRef& group, const Series& s,
+                         const std::vector<Meeting>& upcoming, const Member& member, bool cancel,
+                         int64_t now, std::vector<notify::CalendarSync::Item>* series_items,
+                         std::vector<notify::CalendarSync::Item>* meeting_items,
+                         const std::function<bool(const Meeting&)>& keep = nullptr) {
+  if (s.is_rule()) {
+    ASSIGN_OR_RETURN(auto item, SeriesItem(tx, ctx, g, group, s, upcoming, member, cancel, now));
+    series_items->push_back(std::move(item));
+    return Status::Ok();
+  }
+  for (const Meeting& m : upcoming) {
+    if (keep && !keep(m)) continue;
+    ASSIGN_OR_RETURN(auto item, MeetingItem(tx, ctx, g, group, s, m, member, cancel, now));
+    meeting_items->push_back(std::move(item));
+  }
+  return Status::Ok();
+}
+
 // The whole picture of a member's calendar (kStart, kStop) or of one new series (kNew, with
 // `only`): every series with scheduled meetings still to come, a rule series whole under its UID,
 // a series of listed dates as one item per meeting still to come; read from the transaction of
@@ -420,16 +443,8 @@ Result<notify::CalendarSync> BuildCalendarSync(st::Tx& tx, const Group& g, const
     if (only && s.id != *only) continue;
     ASSIGN_OR_RETURN(std::vector<Meeting> upcoming, Upcoming(tx, g, s, now));
     if (upcoming.empty()) continue;
-    if (s.is_rule()) {
-      ASSIGN_OR_RETURN(auto item,
-                       SeriesItem(tx, ctx, g, c.group, s, upcoming, member, cancel, now));
-      c.items.push_back(std::move(item));
-      continue;
-    }
-    for (const Meeting& m : upcoming) {
-      ASSIGN_OR_RETURN(auto item, MeetingItem(tx, ctx, g, c.group, s, m, member, cancel, now));
-      singles.push_back(std::move(item));
-    }
+    RETURN_IF_ERROR(AppendSeriesItems(tx, ctx, g, c.group, s, upcoming, member, cancel, now,
+                                      &c.items, &singles));
   }
   std::stable_sort(singles.begin(), singles.end(),
                    [](const notify::CalendarSync::Item& a, const notify::CalendarSync::Item& b) {
@@ -596,26 +611,19 @@ Status QueueVenueNotices(st::Tx& tx, const Venue& before, const Venue& after, in
   }
   for (const auto& [group_id, series_ids] : touched) {
     const Group& g = groups.at(group_id);
+    std::map<Id, std::vector<Meeting>> upcoming;  // read once, for every member
+    for (Id sid : series_ids) {
+      ASSIGN_OR_RETURN(upcoming[sid], Upcoming(tx, g, series.at(sid), now));
+    }
+    const auto there = [&](const Meeting& m) { return meetings_there.count(m.id) > 0; };
     ASSIGN_OR_RETURN(std::vector<Member> members, st::ListMembers(tx, g.id));
     for (const Member& member : members) {
       if (!GetsInvitations(member)) continue;
       ASSIGN_OR_RETURN(notify::CalendarSync sync,
                        SyncFor(tx, ctx, g, member, notify::CalendarSync::Reason::kVenue));
       for (Id sid : series_ids) {
-        const Series& s = series.at(sid);
-        ASSIGN_OR_RETURN(std::vector<Meeting> upcoming, Upcoming(tx, g, s, now));
-        if (s.is_rule()) {
-          ASSIGN_OR_RETURN(auto item,
-                           SeriesItem(tx, ctx, g, sync.group, s, upcoming, member, false, now));
-          sync.items.push_back(std::move(item));
-          continue;
-        }
-        for (const Meeting& m : upcoming) {
-          if (!meetings_there.count(m.id)) continue;
-          ASSIGN_OR_RETURN(auto item,
-                           MeetingItem(tx, ctx, g, sync.group, s, m, member, false, now));
-          sync.items.push_back(std::move(item));
-        }
+        RETURN_IF_ERROR(AppendSeriesItems(tx, ctx, g, sync.group, series.at(sid), upcoming[sid],
+                                          member, false, now, &sync.items, &sync.items, there));
       }
       RETURN_IF_ERROR(QueueSync(tx, sync, now, ctx));
     }

@@ -63,7 +63,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from e2e_lib import (Tally, call, drop_e2e_databases, e2e_database, free_port, http,  # noqa: E402
                      stop_all, wait_up)
-from notify_e2e_lib import Failure, Sink  # noqa: E402
+from notify_e2e_lib import FAST_MAIL, Failure, Sink  # noqa: E402
 
 import icalendar  # noqa: E402  (Debian's python3-icalendar)
 import recurring_ical_events  # noqa: E402
@@ -72,8 +72,6 @@ BIN = sys.argv[1] if len(sys.argv) > 1 else ""
 check = Tally("invitations_add_up")
 UTC = datetime.timezone.utc
 GROUP = "Futures Group"
-FAST_MAIL = ["--mail-first-retry", "1", "--mail-max-retry", "2", "--mail-relay-pause", "1",
-             "--mail-relay-pause-max", "2", "--mail-lease", "2"]
 INVITED = ["bob@example.org", "cy@example.org", "dan@example.org", "dee@example.org"]
 
 BASE = TOKEN = None

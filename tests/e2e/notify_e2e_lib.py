@@ -26,6 +26,10 @@ def check(cond, what):
 
 from e2e_lib import free_port  # noqa: E402,F401  (shared with the other scripts)
 
+# convene serve options that make the mail worker retry and pause for seconds, not minutes.
+FAST_MAIL = ["--mail-first-retry", "1", "--mail-max-retry", "2", "--mail-relay-pause", "1",
+             "--mail-relay-pause-max", "2", "--mail-lease", "2"]
+
 
 class TempDir:
     def __enter__(self):

@@ -26,10 +26,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import call  # noqa: E402
-from notify_e2e_lib import Failure, Sink, TempDir, check, free_port, message_id  # noqa: E402
+from notify_e2e_lib import (FAST_MAIL, Failure, Sink, TempDir, check, free_port,  # noqa: E402
+                            message_id)
 
-FAST_MAIL = ["--mail-first-retry", "1", "--mail-max-retry", "2", "--mail-relay-pause", "1",
-             "--mail-relay-pause-max", "2", "--mail-lease", "2"]
 
 
 class Server:

@@ -63,15 +63,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from e2e_lib import (Tally, call, drop_e2e_databases, e2e_database, events, free_port,  # noqa: E402
                      http, stop_all, wait_up)
-from notify_e2e_lib import Failure, Sink  # noqa: E402
+from notify_e2e_lib import FAST_MAIL, Failure, Sink  # noqa: E402
 
 import icalendar  # noqa: E402  (Debian's python3-icalendar, as the feed readers use)
 
 BIN = sys.argv[1] if len(sys.argv) > 1 else ""
 FEEDS = pathlib.Path(HERE).resolve().parent / "feeds"
 PY = sys.executable
-FAST_MAIL = ["--mail-first-retry", "1", "--mail-max-retry", "2", "--mail-relay-pause", "1",
-             "--mail-relay-pause-max", "2", "--mail-lease", "2"]
 check = Tally("series_walk")
 
 GROUP = "Futures Group"
