@@ -10,6 +10,7 @@
 #include "notify/outbox.h"
 #include "notify/smtp_mailer.h"
 #include "notify/spool_mailer.h"
+#include "server/feeds/feed_handlers.h"
 #include "server/http/responses.h"
 #include "server/ops/change_notices.h"
 #include "server/ops/reminders.h"
@@ -38,6 +39,11 @@ App::App(Config config, std::unique_ptr<calendar::store::Db> db, Clock clock, Ra
                                          clock, random);
   FeedService* feeds = feeds_.get();
   ops_->add_after_commit([feeds] { feeds->NoteWrite(); });
+  // Cached public feeds and the health check are answered on the listener's event thread.
+  http_.set_inline_filter([feeds](std::string_view method, std::string_view target) {
+    if (method != "GET" && method != "HEAD") return false;
+    return target == "/healthz" || feeds::AnsweredFromMemory(*feeds, target);
+  });
   WireNotices(std::move(clock), std::move(random));
 }
 

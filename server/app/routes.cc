@@ -220,6 +220,20 @@ bool MetricsAllowed(App& app, const httplib::Request& req) {
 }
 
 void RegisterRoutes(App& app) {
+  // First: cpp-httplib tries the patterns in order, and these are most of the requests.
+  for (const FeedRoute& r : kFeedRoutes) {
+    const FeedKind kind = r.kind;
+    Add(app, Method::kGet, r.pattern,
+        [&app, kind](const httplib::Request& req, httplib::Response& res) {
+          feeds::Serve(
+              app.feeds(), kind, [&app] { return app.ops().Now(); }, req, res);
+        });
+  }
+
+  Add(app, Method::kGet, "/healthz", [](const httplib::Request&, httplib::Response& res) {
+    SendJson(res, 200, {{"status", "ok"}});
+  });
+
   for (const ApiRoute& r : kApiRoutes) {
     api::Handler h = r.handler;
     Add(app, r.method, r.pattern, [&app, h](const httplib::Request& req, httplib::Response& res) {
@@ -281,18 +295,6 @@ void RegisterRoutes(App& app) {
   Add(app, Method::kGet, "/favicon.ico", [](const httplib::Request&, httplib::Response& res) {
     res.status = 204;
     res.set_header("Cache-Control", "public, max-age=86400");
-  });
-  for (const FeedRoute& r : kFeedRoutes) {
-    const FeedKind kind = r.kind;
-    Add(app, Method::kGet, r.pattern,
-        [&app, kind](const httplib::Request& req, httplib::Response& res) {
-          feeds::Serve(
-              app.feeds(), kind, [&app] { return app.ops().Now(); }, req, res);
-        });
-  }
-
-  Add(app, Method::kGet, "/healthz", [](const httplib::Request&, httplib::Response& res) {
-    SendJson(res, 200, {{"status", "ok"}});
   });
   Add(app, Method::kGet, "/metrics", [&app](const httplib::Request& req, httplib::Response& res) {
     if (!MetricsAllowed(app, req))

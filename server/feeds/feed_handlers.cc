@@ -58,6 +58,31 @@ bool NotModified(const httplib::Request& req, const std::string& etag, int64_t l
   return false;
 }
 
+bool AnsweredFromMemory(const FeedService& service, std::string_view target) {
+  const size_t q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  FeedRequest request;
+  if (path.starts_with("/feeds/groups/")) {
+    request.kind = FeedKind::kGroup;
+    path.remove_prefix(std::string_view("/feeds/groups/").size());
+  } else if (path.starts_with("/feeds/venues/")) {
+    request.kind = FeedKind::kVenue;
+    path.remove_prefix(std::string_view("/feeds/venues/").size());
+  } else {
+    return false;
+  }
+  if (!path.ends_with(".ics")) return false;
+  path.remove_suffix(4);
+  request.key = std::string(path);
+  for (std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
+       !query.empty();) {
+    const size_t amp = query.find('&');
+    if (query.substr(0, amp) == "cancelled=show") request.show_cancelled = true;
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+  }
+  return service.InMemory(request);
+}
+
 void Serve(FeedService& service, FeedKind kind, const Clock& clock, const httplib::Request& req,
            httplib::Response& res) {
   FeedRequest request;

@@ -127,10 +127,29 @@ Result<std::string> FeedService::ApologyLinkKey() {
   return key;
 }
 
+namespace {
+
+std::string CheckedKey(const FeedRequest& request) {
+  return std::to_string(static_cast<int>(request.kind)) + ":" + request.key +
+         (request.show_cancelled ? ":cancelled" : "");
+}
+
+}  // namespace
+
+bool FeedService::InMemory(const FeedRequest& request) const {
+  if (request.kind == FeedKind::kMember) return false;  // the token is checked every time
+  const std::string key = CheckedKey(request);
+  const int64_t writes = writes_.load(std::memory_order_acquire);
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = checked_.find(key);
+  return it != checked_.end() && it->second.writes == writes &&
+         now - it->second.checked < std::chrono::milliseconds(kRecheckMs);
+}
+
 Result<std::shared_ptr<const FeedBody>> FeedService::Get(const FeedRequest& request) {
   if (request.kind == FeedKind::kMember) return Load(request);  // the token is checked every time
-  const std::string key = std::to_string(static_cast<int>(request.kind)) + ":" + request.key +
-                          (request.show_cancelled ? ":cancelled" : "");
+  const std::string key = CheckedKey(request);
   const int64_t writes = writes_.load(std::memory_order_acquire);
   const auto now = std::chrono::steady_clock::now();
   {

@@ -62,6 +62,10 @@ class FeedService {
   // when the database fails.
   Result<std::shared_ptr<const FeedBody>> Get(const FeedRequest& request);
 
+  // Whether Get(request) would answer from memory now, without the database (a public feed
+  // checked less than kRecheckMs ago, with no write in this process since). Cheap: one lookup.
+  bool InMemory(const FeedRequest& request) const;
+
   // How many renders happened (tests check that unchanged feeds come from the cache).
   int64_t renders() const;
 

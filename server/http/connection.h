@@ -96,6 +96,13 @@ struct HttpServer::Connection {
   SteadyClock::time_point deadline;
   bool lingering = false;  // closing: shut for writing, dropping what the client still sends
 
+  // Responses the waiting room serves itself (listener.h): bytes not yet sent, out[out_pos, ...).
+  std::string out;
+  size_t out_pos = 0;
+  bool writing = false;           // waiting for the socket to take the rest of `out`
+  bool close_after_out = false;   // the connection ends once `out` is sent
+  bool unread_after_out = false;  // ... and the client may still be sending: linger, then close
+
   // The request being served.
   SteadyClock::time_point read_deadline;
   size_t consumed = 0;   // bytes of this request consumed so far
@@ -141,6 +148,9 @@ struct HttpServer::Connection {
       const ssize_t n = ::recv(fd, chunk, sizeof chunk, MSG_DONTWAIT);
       if (n > 0) {
         buf.append(chunk, static_cast<size_t>(n));
+        // Less than asked for: the socket had no more (saves a recv that would say so; what
+        // arrives later wakes the room or is read by the next call).
+        if (static_cast<size_t>(n) < sizeof chunk) return true;
         continue;
       }
       if (n == 0) return false;
@@ -179,13 +189,16 @@ struct HttpServer::Connection {
 
 class HttpServer::Stream : public httplib::Stream {
  public:
-  Stream(Connection& c, std::chrono::milliseconds write_timeout)
-      : c_(c), write_timeout_ms_(static_cast<int>(write_timeout.count())) {}
+  // With `capture`, the response is appended there (the waiting room sends it without blocking).
+  Stream(Connection& c, std::chrono::milliseconds write_timeout, std::string* capture = nullptr)
+      : c_(c), write_timeout_ms_(static_cast<int>(write_timeout.count())), capture_(capture) {}
 
   bool is_readable() const override {
     return c_.buffered() > 0 || PollFor(c_.fd, POLLIN, MillisUntil(c_.read_deadline));
   }
-  bool is_writable() const override { return PollFor(c_.fd, POLLOUT, write_timeout_ms_); }
+  bool is_writable() const override {
+    return capture_ != nullptr || PollFor(c_.fd, POLLOUT, write_timeout_ms_);
+  }
 
   ssize_t read(char* ptr, size_t size) override {
     if (c_.buffered() == 0) {
@@ -210,6 +223,10 @@ class HttpServer::Stream : public httplib::Stream {
   }
 
   ssize_t write(const char* ptr, size_t size) override {
+    if (capture_ != nullptr) {
+      capture_->append(ptr, size);
+      return static_cast<ssize_t>(size);
+    }
     size_t off = 0;
     while (off < size) {
       const ssize_t n = ::send(c_.fd, ptr + off, size - off, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -237,6 +254,7 @@ class HttpServer::Stream : public httplib::Stream {
  private:
   Connection& c_;
   int write_timeout_ms_;
+  std::string* capture_;
 };
 
 }  // namespace convene::server

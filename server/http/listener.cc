@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -49,6 +50,9 @@ class HttpServer::Pool : public httplib::TaskQueue {
 // ---- WaitingRoom: connections between requests, on one epoll thread ---------------------------
 
 class HttpServer::WaitingRoom {
+  using Held = std::unordered_map<int, std::unique_ptr<Connection>>;
+  static constexpr int kMostServedHere = 16;  // requests in a row from one connection
+
  public:
   explicit WaitingRoom(HttpServer& owner) : owner_(owner) {
     epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
@@ -75,6 +79,8 @@ class HttpServer::WaitingRoom {
     Wake();
   }
 
+  size_t count() const { return count_.load(); }
+
   void Stop() {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -98,15 +104,19 @@ class HttpServer::WaitingRoom {
       batch.swap(incoming_);
     }
     for (auto& c : batch) {
-      if (held_.size() >= owner_.options_.max_waiting) DropOldest();
+      if (held_.size() >= std::max<size_t>(1, owner_.options_.max_waiting / owner_.rooms_.size()))
+        DropOldest();
       epoll_event ev{};
       ev.events = EPOLLIN | EPOLLRDHUP;
       ev.data.fd = c->fd;
       if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, c->fd, &ev) != 0) continue;  // closes it
       const int fd = c->fd;
-      held_[fd] = std::move(c);
+      const bool ready = !c->lingering && c->HeadComplete();
+      auto it = held_.insert_or_assign(fd, std::move(c)).first;
+      // Parked with a complete head (its pool thread read it): nothing more may arrive to wake us.
+      if (ready) ServeHere(it);
     }
-    owner_.waiting_count_ = held_.size();
+    count_ = held_.size();
   }
 
   void DropOldest() {
@@ -116,18 +126,22 @@ class HttpServer::WaitingRoom {
     if (oldest != held_.end()) Release(oldest);
   }
 
-  std::unique_ptr<Connection> Release(
-      std::unordered_map<int, std::unique_ptr<Connection>>::iterator it) {
+  std::unique_ptr<Connection> Release(Held::iterator it) {
     ::epoll_ctl(epoll_, EPOLL_CTL_DEL, it->first, nullptr);
     std::unique_ptr<Connection> c = std::move(it->second);
     held_.erase(it);
     return c;
   }
 
-  void OnReadable(int fd) {
+  void OnEvent(int fd, uint32_t events) {
     auto it = held_.find(fd);
     if (it == held_.end()) return;
     Connection& c = *it->second;
+    if (c.writing) {
+      if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) == 0) return;
+      if (Flush(it)) ServeHere(it);
+      return;
+    }
     if (c.lingering) {
       char scratch[kReadChunk];
       for (;;) {
@@ -142,7 +156,7 @@ class HttpServer::WaitingRoom {
     const bool was_idle = c.buffered() == 0;
     const bool open = c.ReadAvailable(cap);
     if (c.HeadComplete()) {
-      owner_.Dispatch(Release(it));
+      ServeHere(it);
       return;
     }
     if (!open) {
@@ -158,6 +172,78 @@ class HttpServer::WaitingRoom {
     if (was_idle && c.buffered() > 0) c.deadline = c.wait_start + owner_.options_.head_timeout;
   }
 
+  // A connection whose next head is complete: its requests are served here while the owner
+  // answers them from memory (a few at most, so one pipelining client cannot hold the room);
+  // the first other one goes to a pool thread with the connection.
+  void ServeHere(Held::iterator it) {
+    Connection& c = *it->second;
+    for (int served = 0; c.HeadComplete(); ++served) {
+      if (served == kMostServedHere || !owner_.Inlinable(c)) {
+        owner_.Dispatch(Release(it));
+        return;
+      }
+      if (!owner_.RunInline(c)) c.close_after_out = true;
+      if (!Flush(it)) return;  // closed, or waiting until the socket takes the rest
+    }
+    // Waiting for the next head again.
+    c.wait_start = SteadyClock::now();
+    c.deadline = c.wait_start +
+                 (c.buffered() > 0 ? owner_.options_.head_timeout : owner_.options_.idle_timeout);
+  }
+
+  // Sends what the socket takes of c.out. True when all of it went and the connection stays
+  // open, waiting for its next request; false when it was closed (or is lingering, being
+  // closed) or still has bytes to send (then the room waits until the socket is writable).
+  bool Flush(Held::iterator it) {
+    Connection& c = *it->second;
+    while (c.out_pos < c.out.size()) {
+      const ssize_t n = ::send(c.fd, c.out.data() + c.out_pos, c.out.size() - c.out_pos,
+                               MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        c.out_pos += static_cast<size_t>(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        if (!c.writing) {
+          c.writing = true;
+          Watch(c, EPOLLOUT);
+          c.deadline = SteadyClock::now() + owner_.options_.write_timeout;
+        }
+        return false;
+      } else {
+        Release(it);  // the client is gone: closes it
+        return false;
+      }
+    }
+    c.out.clear();
+    c.out_pos = 0;
+    if (c.out.capacity() > 64 * 1024) c.out.shrink_to_fit();  // waiting holds no big buffer
+    if (c.writing) {
+      c.writing = false;
+      Watch(c, EPOLLIN | EPOLLRDHUP);
+    }
+    if (!c.close_after_out) return true;
+    // Closing: as HttpServer::Close, linger over unread input so the response is not reset.
+    ::shutdown(c.fd, SHUT_WR);
+    if (c.unread_after_out || c.buffered() > 0 || PollFor(c.fd, POLLIN, 0)) {
+      c.lingering = true;
+      c.wait_start = SteadyClock::now();
+      c.deadline = c.wait_start + std::chrono::seconds(1);
+      c.buf.clear();
+      c.pos = c.head_scan = 0;
+    } else {
+      Release(it);  // closes it
+    }
+    return false;
+  }
+
+  void Watch(Connection& c, uint32_t events) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.fd = c.fd;
+    ::epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd, &ev);
+  }
+
   void Expire() {
     const auto now = SteadyClock::now();
     for (auto it = held_.begin(); it != held_.end();) {
@@ -166,7 +252,8 @@ class HttpServer::WaitingRoom {
         ++it;
         continue;
       }
-      if (!c.lingering && c.buffered() > 0) SendFinal(c.fd, "HTTP/1.1 408 Request Timeout");
+      if (!c.lingering && !c.writing && c.buffered() > 0)
+        SendFinal(c.fd, "HTTP/1.1 408 Request Timeout");
       auto next = std::next(it);
       Release(it);
       it = next;
@@ -193,35 +280,37 @@ class HttpServer::WaitingRoom {
           [[maybe_unused]] ssize_t r = ::read(wake_, &v, sizeof v);
           Admit();
         } else {
-          OnReadable(events[i].data.fd);
+          OnEvent(events[i].data.fd, events[i].events);
         }
       }
       if (SteadyClock::now() >= next_sweep) {
         Expire();
         next_sweep = SteadyClock::now() + std::chrono::milliseconds(100);
       }
-      owner_.waiting_count_ = held_.size();
+      count_ = held_.size();
     }
     held_.clear();  // closes every held connection
     std::lock_guard<std::mutex> lock(mu_);
     incoming_.clear();
-    owner_.waiting_count_ = 0;
+    count_ = 0;
   }
 
   HttpServer& owner_;
+  std::atomic<size_t> count_{0};
   int epoll_ = -1;
   int wake_ = -1;
   std::thread thread_;
   std::mutex mu_;
   bool stopped_ = false;
   std::vector<std::unique_ptr<Connection>> incoming_;
-  std::unordered_map<int, std::unique_ptr<Connection>> held_;  // room thread only
+  Held held_;  // room thread only
 };
 
 // ---- HttpServer -----------------------------------------------------------------------------
 
 HttpServer::HttpServer(ListenerOptions options) : options_(options) {
-  room_ = std::make_unique<WaitingRoom>(*this);
+  for (size_t i = 0; i < std::max<size_t>(1, options_.rooms); ++i)
+    rooms_.push_back(std::make_unique<WaitingRoom>(*this));
   new_task_queue = [this] {
     auto* pool = new Pool(*this, options_.threads);
     std::lock_guard<std::mutex> lock(pool_mu_);
@@ -235,8 +324,19 @@ HttpServer::~HttpServer() { Stop(); }
 
 void HttpServer::Stop() {
   stopping_ = true;
-  room_->Stop();
+  for (auto& room : rooms_) room->Stop();
   if (is_running()) stop();
+}
+
+void HttpServer::Park(std::unique_ptr<Connection> conn) {
+  WaitingRoom& room = *rooms_[static_cast<size_t>(conn->fd) % rooms_.size()];
+  room.Park(std::move(conn));
+}
+
+size_t HttpServer::waiting() const {
+  size_t n = 0;
+  for (const auto& room : rooms_) n += room->count();
+  return n;
 }
 
 bool HttpServer::process_and_close_socket(socket_t sock) {
@@ -250,7 +350,7 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
   if (conn->HeadComplete()) {
     Serve(std::move(conn));
   } else if (open) {
-    room_->Park(std::move(conn));
+    Park(std::move(conn));
   }
   return true;
 }
@@ -281,8 +381,64 @@ void HttpServer::Close(std::unique_ptr<Connection> conn, bool unread_input) {
     conn->deadline = conn->wait_start + std::chrono::seconds(1);
     conn->buf.clear();
     conn->pos = 0;
-    room_->Park(std::move(conn));
+    Park(std::move(conn));
   }
+}
+
+namespace {
+
+bool IsHeaderNamed(std::string_view line, std::string_view name) {
+  if (line.size() <= name.size() || line[name.size()] != ':') return false;
+  for (size_t i = 0; i < name.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(line[i])) != name[i]) return false;
+  return true;
+}
+
+// The method and target of the head at the front of `c`'s buffer (complete), or empty ones when
+// the head carries a body or asks for one (Content-Length, Transfer-Encoding, Expect).
+std::pair<std::string_view, std::string_view> BodilessRequestLine(const std::string& buf,
+                                                                  size_t pos) {
+  const size_t end = buf.find("\r\n\r\n", pos);
+  if (end == std::string::npos) return {};
+  const std::string_view head(buf.data() + pos, end + 2 - pos);
+  size_t eol = head.find("\r\n");
+  const std::string_view line = head.substr(0, eol);
+  const size_t sp1 = line.find(' ');
+  const size_t sp2 = line.find(' ', sp1 == std::string_view::npos ? sp1 : sp1 + 1);
+  if (sp1 == std::string_view::npos || sp2 == std::string_view::npos) return {};
+  for (size_t at = eol + 2; at < head.size();) {
+    const size_t next = head.find("\r\n", at);
+    const std::string_view h = head.substr(at, next - at);
+    if (IsHeaderNamed(h, "content-length") || IsHeaderNamed(h, "transfer-encoding") ||
+        IsHeaderNamed(h, "expect"))
+      return {};
+    at = next + 2;
+  }
+  return {line.substr(0, sp1), line.substr(sp1 + 1, sp2 - sp1 - 1)};
+}
+
+}  // namespace
+
+bool HttpServer::Inlinable(const Connection& c) const {
+  if (!inline_filter_ || stopping_) return false;
+  const auto [method, target] = BodilessRequestLine(c.buf, c.pos);
+  return !method.empty() && inline_filter_(method, target);
+}
+
+bool HttpServer::RunInline(Connection& c) {
+  c.StartRequest(SteadyClock::now() + options_.body_timeout);
+  const bool last = c.requests + 1 >= options_.keep_alive_max_count || stopping_;
+  bool connection_closed = false;
+  Stream strm(c, options_.write_timeout, &c.out);
+  t_serving = &c;
+  const bool ok = process_request(strm, last, connection_closed,
+                                  [&c](httplib::Request& req) { c.OnHead(req); });
+  t_serving = nullptr;
+  ++c.requests;
+  c.unread_after_out = c.BodyUnread() || !ok;
+  if (!ok || connection_closed || last || c.BodyUnread()) return false;
+  c.Compact();
+  return true;
 }
 
 void HttpServer::Serve(std::unique_ptr<Connection> conn) {
@@ -291,6 +447,9 @@ void HttpServer::Serve(std::unique_ptr<Connection> conn) {
     c.StartRequest(SteadyClock::now() + options_.body_timeout);
     const bool last = c.requests + 1 >= options_.keep_alive_max_count || stopping_;
     bool connection_closed = false;
+    // The request line, to ask afterwards whether the room could answer the next such one.
+    const auto [m, t] = BodilessRequestLine(c.buf, c.pos);
+    const std::string method(m), target(t);
     Stream strm(c, options_.write_timeout);
     t_serving = &c;
     const bool ok = process_request(strm, last, connection_closed,
@@ -303,9 +462,17 @@ void HttpServer::Serve(std::unique_ptr<Connection> conn) {
       return;
     }
     c.Compact();
-    // The next request: wait a moment for it here, then park the connection.
-    if (!AwaitHead(c)) return;  // the client closed: closes it
-    if (c.HeadComplete()) continue;
+    // The next request: wait a moment for it here, then park the connection. A client of
+    // requests the room answers itself (a feed reader) goes back to the room at once.
+    const bool room_serves =
+        !method.empty() && inline_filter_ && !stopping_ && inline_filter_(method, target);
+    if (room_serves) {
+      if (!c.HeadComplete() && !c.ReadAvailable(options_.max_head_bytes + 1) && !c.HeadComplete())
+        return;  // the client closed: closes it
+    } else if (!AwaitHead(c)) {
+      return;  // the client closed: closes it
+    }
+    if (c.HeadComplete() && !room_serves) continue;
     if (c.buffered() == 0) {  // waiting costs no more than the bytes waiting
       c.buf.clear();
       c.buf.shrink_to_fit();
@@ -313,7 +480,7 @@ void HttpServer::Serve(std::unique_ptr<Connection> conn) {
     }
     c.wait_start = SteadyClock::now();
     c.deadline = c.wait_start + (c.buffered() > 0 ? options_.head_timeout : options_.idle_timeout);
-    room_->Park(std::move(conn));
+    Park(std::move(conn));
     return;
   }
 }

@@ -8,20 +8,28 @@
 // the keep-alive connection: request smuggling behind a proxy that reuses upstream connections.
 //
 // How:
-//  - A connection holds a pool thread only while a complete request head is at hand. One
-//    "waiting room" thread (epoll) holds every connection that is idle between requests or still
+//  - A connection holds a pool thread only while a complete request head is at hand. The
+//    "waiting room" threads (ListenerOptions::rooms, each an epoll loop with its share of the
+//    connections) hold every connection that is idle between requests or still
 //    sending its head, at the cost of a file descriptor and its buffered bytes. A head must be
 //    complete within head_timeout of the server starting to wait for it (else 408 and close); an
 //    idle keep-alive connection is closed after idle_timeout; a head over max_head_bytes gets 431.
 //  - The body is read by cpp-httplib on the pool thread through this connection's own buffer,
 //    with a deadline of body_timeout for the whole body.
+//  - Requests the application answers from memory (set_inline_filter: a cached feed, the health
+//    check) are served by the waiting room itself, as an event loop serves them: no hand-off to a
+//    pool thread, no thread woken per request, the response written without blocking (what does
+//    not fit in the socket is kept and sent as the client reads). A connection whose last request
+//    was such a one goes back to the waiting room at once instead of lingering on its pool thread.
+//    Only GET and HEAD heads without a body or Expect qualify; anything else goes to the pool.
 //  - A response that leaves any declared body unread (or follows a Transfer-Encoding or a
 //    duplicate Content-Length) says `Connection: close`, and the connection is closed after it:
 //    shut for writing, the rest of the client's bytes read and dropped for a moment so the
 //    response is not lost to a reset, then closed. Nothing after such a request is ever parsed.
 //
-// Thread-safety: handlers run on pool threads as before. Stop() may be called from any thread;
-// call it (not httplib's stop()) so the waiting room closes its connections.
+// Thread-safety: handlers run on pool threads as before, and those the inline filter admits on a
+// waiting room's thread too (any handler may run on several threads at once). Stop() may be called
+// from any thread; call it (not httplib's stop()) so the waiting room closes its connections.
 #pragma once
 
 #include <httplib.h>
@@ -29,8 +37,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -51,6 +61,9 @@ struct ListenerOptions {
   // How long a pool thread waits for the next request on a keep-alive connection before handing
   // the connection to the waiting room. Keeps back-to-back clients on the fast path.
   std::chrono::milliseconds linger{20};
+  // Waiting rooms: threads that each hold (and serve from memory) their share of the waiting
+  // connections, as nginx's workers do. Two let answers from memory use two cores.
+  size_t rooms = 2;
 };
 
 class HttpServer : public httplib::Server {
@@ -68,8 +81,14 @@ class HttpServer : public httplib::Server {
   // response must then say `Connection: close`.
   static bool WillCloseAfterResponse();
 
+  // Which requests the waiting room may serve itself (see above): called on the waiting room's
+  // thread with the request line's method and target; true only when the handler will answer
+  // from memory, without blocking (no database, no disk, no network). Set before listening.
+  using InlineFilter = std::function<bool(std::string_view method, std::string_view target)>;
+  void set_inline_filter(InlineFilter filter) { inline_filter_ = std::move(filter); }
+
   // Connections in the waiting room now (for metrics and tests).
-  size_t waiting() const { return waiting_count_.load(); }
+  size_t waiting() const;
 
   struct Connection;  // one client connection: its socket and the bytes read but not consumed
 
@@ -84,17 +103,23 @@ class HttpServer : public httplib::Server {
   // the connection is closed or handed back to the waiting room.
   void Serve(std::unique_ptr<Connection> conn);
   void Dispatch(std::unique_ptr<Connection> conn);
+  void Park(std::unique_ptr<Connection> conn);  // to its waiting room
   void Close(std::unique_ptr<Connection> conn, bool unread_input);
   // Reads what the client sends for up to options_.linger, until its next head is complete (most
   // clients send a request at once). False when the client closed the connection.
   bool AwaitHead(Connection& conn);
+  // Whether the complete head at the front of conn's buffer may be served by the waiting room.
+  bool Inlinable(const Connection& conn) const;
+  // Runs that one request on the calling (waiting room) thread, the response appended to
+  // conn.out. False when the connection must be closed once conn.out is sent.
+  bool RunInline(Connection& conn);
 
   ListenerOptions options_;
-  std::unique_ptr<WaitingRoom> room_;
+  InlineFilter inline_filter_;
+  std::vector<std::unique_ptr<WaitingRoom>> rooms_;  // a connection's room: its fd modulo
   std::mutex pool_mu_;
   Pool* pool_ = nullptr;  // owned by cpp-httplib (new_task_queue), alive while listening
   std::atomic<bool> stopping_{false};
-  std::atomic<size_t> waiting_count_{0};
 };
 
 }  // namespace convene::server
