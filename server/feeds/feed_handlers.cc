@@ -68,6 +68,9 @@ bool AnsweredFromMemory(const FeedService& service, std::string_view target) {
   } else if (path.starts_with("/feeds/venues/")) {
     request.kind = FeedKind::kVenue;
     path.remove_prefix(std::string_view("/feeds/venues/").size());
+  } else if (path.starts_with("/feeds/members/")) {
+    request.kind = FeedKind::kMember;
+    path.remove_prefix(std::string_view("/feeds/members/").size());
   } else {
     return false;
   }

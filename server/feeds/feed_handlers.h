@@ -20,10 +20,9 @@ namespace convene::server::feeds {
 void Serve(FeedService& service, FeedKind kind, const Clock& clock, const httplib::Request& req,
            httplib::Response& res);
 
-// Whether a request for `target` (path and query, as sent) is a public feed that Serve would
-// answer from memory now (FeedService::InMemory): the listener may then serve it on its event
-// thread (listener.h). False for anything else, member feeds included (their token is checked
-// in the database on every request).
+// Whether a request for `target` (path and query, as sent) is a feed that Serve would answer
+// from memory now (FeedService::InMemory): the listener may then serve it on its event thread
+// (listener.h). False for anything else.
 bool AnsweredFromMemory(const FeedService& service, std::string_view target);
 
 // True when Accept-Encoding asks for gzip (gzip or x-gzip with q > 0; "*" is not enough).

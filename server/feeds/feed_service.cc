@@ -23,8 +23,8 @@ using calendar::Meeting;
 using calendar::MeetingStatus;
 using calendar::Series;
 
-// One entry per feed variant; old-revision entries are dropped beyond this.
-constexpr size_t kMaxCached = 4096;
+// Entries in checked_ (small: two keys and a time); past it the map starts again.
+constexpr size_t kMaxChecked = 20000;
 
 Status NoSuchFeed() { return NotFound("no such feed"); }
 
@@ -101,12 +101,13 @@ std::string Gzip(const std::string& data) {
 }
 
 FeedService::FeedService(st::Db& db, std::string base_url, int refresh_minutes, Clock clock,
-                         RandomSource random)
+                         RandomSource random, size_t cache_bytes)
     : db_(db),
       base_url_(std::move(base_url)),
       refresh_minutes_(refresh_minutes),
       clock_(std::move(clock)),
-      random_(std::move(random)) {}
+      random_(std::move(random)),
+      cache_limit_(cache_bytes) {}
 
 int64_t FeedService::renders() const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -127,28 +128,59 @@ Result<std::string> FeedService::ApologyLinkKey() {
   return key;
 }
 
-namespace {
-
-std::string CheckedKey(const FeedRequest& request) {
-  return std::to_string(static_cast<int>(request.kind)) + ":" + request.key +
+std::string FeedService::CheckedKey(const FeedRequest& request) {
+  return std::to_string(static_cast<int>(request.kind)) + ":" +
+         (request.kind == FeedKind::kMember ? HashSecret(request.key) : request.key) +
          (request.show_cancelled ? ":cancelled" : "");
 }
 
-}  // namespace
+std::shared_ptr<const FeedBody> FeedService::Touch(const std::string& key) {
+  auto it = cache_.find(key);
+  if (it == cache_.end()) return nullptr;
+  used_.splice(used_.begin(), used_, it->second.used);
+  return it->second.body;
+}
+
+void FeedService::Store(const std::string& key, std::shared_ptr<const FeedBody> body) {
+  auto size = [](const FeedBody& b) { return b.body.size() + b.gzip.size(); };
+  auto it = cache_.find(key);
+  if (it != cache_.end()) {
+    cache_bytes_ -= size(*it->second.body);
+    used_.splice(used_.begin(), used_, it->second.used);
+    it->second.body = std::move(body);
+  } else {
+    used_.push_front(key);
+    it = cache_.emplace(key, Entry{std::move(body), used_.begin()}).first;
+  }
+  cache_bytes_ += size(*it->second.body);
+  // The newest entry stays even when it alone is over the limit: it is being served.
+  while (cache_bytes_ > cache_limit_ && used_.size() > 1) {
+    auto last = cache_.find(used_.back());
+    cache_bytes_ -= size(*last->second.body);
+    cache_.erase(last);
+    used_.pop_back();
+  }
+}
+
+size_t FeedService::cached_bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return cache_bytes_;
+}
 
 bool FeedService::InMemory(const FeedRequest& request) const {
-  if (request.kind == FeedKind::kMember) return false;  // the token is checked every time
+  if (request.kind == FeedKind::kMember && (request.key.size() < 20 || request.key.size() > 128))
+    return false;
   const std::string key = CheckedKey(request);
   const int64_t writes = writes_.load(std::memory_order_acquire);
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard<std::mutex> lock(mu_);
   auto it = checked_.find(key);
   return it != checked_.end() && it->second.writes == writes &&
-         now - it->second.checked < std::chrono::milliseconds(kRecheckMs);
+         now - it->second.checked < std::chrono::milliseconds(kRecheckMs) &&
+         cache_.count(it->second.cache_key) > 0;
 }
 
 Result<std::shared_ptr<const FeedBody>> FeedService::Get(const FeedRequest& request) {
-  if (request.kind == FeedKind::kMember) return Load(request);  // the token is checked every time
   const std::string key = CheckedKey(request);
   const int64_t writes = writes_.load(std::memory_order_acquire);
   const auto now = std::chrono::steady_clock::now();
@@ -157,19 +189,23 @@ Result<std::shared_ptr<const FeedBody>> FeedService::Get(const FeedRequest& requ
     auto it = checked_.find(key);
     if (it != checked_.end() && it->second.writes == writes &&
         now - it->second.checked < std::chrono::milliseconds(kRecheckMs)) {
-      cache_hits_.fetch_add(1, std::memory_order_relaxed);
-      return it->second.body;
+      if (auto body = Touch(it->second.cache_key)) {
+        cache_hits_.fetch_add(1, std::memory_order_relaxed);
+        return body;
+      }
     }
   }
-  ASSIGN_OR_RETURN(std::shared_ptr<const FeedBody> body, Load(request));
+  std::string cache_key;
+  ASSIGN_OR_RETURN(std::shared_ptr<const FeedBody> body, Load(request, &cache_key));
   std::lock_guard<std::mutex> lock(mu_);
-  if (checked_.size() > 10000) checked_.clear();  // bounded: keys come from URLs
+  if (checked_.size() > kMaxChecked) checked_.clear();  // bounded: keys come from URLs
   // `writes` was read before the database: a write in between leaves this entry stale-marked.
-  checked_[key] = Checked{body, writes, now};
+  checked_[key] = Checked{cache_key, writes, now};
   return body;
 }
 
-Result<std::shared_ptr<const FeedBody>> FeedService::Load(const FeedRequest& request) {
+Result<std::shared_ptr<const FeedBody>> FeedService::Load(const FeedRequest& request,
+                                                          std::string* cache_key_out) {
   std::string link_key;
   if (request.kind == FeedKind::kMember) {
     // Only the format is checked here; the hash lookup below decides.
@@ -188,11 +224,12 @@ Result<std::shared_ptr<const FeedBody>> FeedService::Load(const FeedRequest& req
   // Each branch resolves the feed (and its access) first, then returns early on a cache hit.
   auto cached = [&](const std::string& key) -> std::shared_ptr<const FeedBody> {
     cache_key = key + (request.show_cancelled ? ":cancelled" : "");
+    *cache_key_out = cache_key;
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = cache_.find(cache_key);
-    if (it == cache_.end() || it->second->revision != rev.number) return nullptr;
+    auto body = Touch(cache_key);
+    if (!body || body->revision != rev.number) return nullptr;
     cache_hits_.fetch_add(1, std::memory_order_relaxed);
-    return it->second;
+    return body;
   };
 
   switch (request.kind) {
@@ -309,19 +346,14 @@ Result<std::shared_ptr<const FeedBody>> FeedService::Load(const FeedRequest& req
   fresh->last_modified = std::max(rendered->last_modified, rev.at);
   std::lock_guard<std::mutex> lock(mu_);
   ++renders_;
-  auto& slot = cache_[cache_key];
+  auto slot = Touch(cache_key);
   if (slot) {
     // Same bytes at a newer revision keep their Last-Modified; new bytes never go back in time.
     fresh->last_modified = slot->body == fresh->body
                                ? slot->last_modified
                                : std::max(fresh->last_modified, slot->last_modified);
   }
-  if (!slot || slot->revision <= fresh->revision) slot = fresh;
-  if (cache_.size() > kMaxCached) {
-    // Entries of older revisions would be rendered again anyway.
-    for (auto it = cache_.begin(); it != cache_.end();)
-      it = it->second->revision < rev.number ? cache_.erase(it) : std::next(it);
-  }
+  if (!slot || slot->revision <= fresh->revision) Store(cache_key, fresh);
   return std::shared_ptr<const FeedBody>(fresh);
 }
 

@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "calendar/civil.h"
@@ -310,6 +312,88 @@ TEST_F(FeedTest, RendersOncePerRevision) {
   EXPECT_EQ((*third)->etag, (*first)->etag);
   EXPECT_EQ((*third)->last_modified, (*first)->last_modified);
   EXPECT_EQ(service.Get({FeedKind::kGroup, "closed", false}).status().code(), Code::kNotFound);
+}
+
+// A member feed answers from memory once its token was checked; a link revoked through this
+// server stops at once, one revoked by another process (here: a write this service is not told
+// of) within kRecheckMs.
+TEST_F(FeedTest, ARevokedMemberLinkStopsAtOnceHereAndWithinASecondElsewhere) {
+  Seed();
+  const std::string token =
+      member_path_.substr(std::string("/feeds/members/").size(), member_path_.size() - 4 - 15);
+  FeedService service(server_.app().db(), "https://convene.example.org", 60,
+                      server_.clock().AsClock(), SystemRandom());
+  const FeedRequest mine{FeedKind::kMember, token, false};
+  EXPECT_FALSE(service.InMemory(mine)) << "not checked yet";
+  ASSERT_TRUE(service.Get(mine).ok());
+  EXPECT_TRUE(service.InMemory(mine));
+  ASSERT_TRUE(service.Get(mine).ok());
+  EXPECT_EQ(service.renders(), 1);
+  EXPECT_FALSE(service.InMemory({FeedKind::kMember, std::string(43, 'A'), false}));
+
+  // Through the server (its own FeedService): 200, then revoked, then 404 at once.
+  ASSERT_EQ(Fetch(member_path_)->status, 200);
+  ASSERT_EQ(Fetch(member_path_)->status, 200);
+  auto c = server_.Client();
+  auto del = c.Delete(("/api/v1/members/" + std::to_string(member_id_) + "/feed-token").c_str(),
+                      {{"Authorization", "Bearer " + token_}});
+  ASSERT_EQ(del->status, 204) << del->body;
+  EXPECT_EQ(Fetch(member_path_)->status, 404) << "revoked through this server: at once";
+
+  // The standalone service saw nothing of it: from memory until its check is kRecheckMs old.
+  const auto revoked = std::chrono::steady_clock::now();
+  auto still = service.Get(mine);
+  if (std::chrono::steady_clock::now() - revoked <
+      std::chrono::milliseconds(FeedService::kRecheckMs - 200)) {
+    EXPECT_TRUE(still.ok());
+  }
+  bool stopped = false;
+  while (!stopped && std::chrono::steady_clock::now() - revoked <
+                         std::chrono::milliseconds(FeedService::kRecheckMs + 500)) {
+    stopped = !service.Get(mine).ok();
+    if (!stopped) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(stopped) << "a link revoked elsewhere stops within kRecheckMs";
+  EXPECT_EQ(service.Get(mine).status().code(), Code::kNotFound);
+  EXPECT_FALSE(service.InMemory(mine));
+}
+
+// The cache holds at most its byte limit, the least recently used feed dropped first.
+TEST_F(FeedTest, TheCacheKeepsToItsByteLimitDroppingTheLeastRecentlyUsed) {
+  Seed();
+  const std::string v1 = std::to_string(venue_), v2 = std::to_string(venue2_);
+  size_t group_bytes = 0, venue_bytes = 0;
+  {
+    FeedService sizes(server_.app().db(), "https://convene.example.org", 60,
+                      server_.clock().AsClock(), SystemRandom());
+    auto g = sizes.Get({FeedKind::kGroup, "futures", false});
+    ASSERT_TRUE(g.ok());
+    group_bytes = (*g)->body.size() + (*g)->gzip.size();
+    auto v = sizes.Get({FeedKind::kVenue, v1, false});
+    ASSERT_TRUE(v.ok());
+    venue_bytes = (*v)->body.size() + (*v)->gzip.size();
+    EXPECT_EQ(sizes.cached_bytes(), group_bytes + venue_bytes);
+  }
+  // Room for the group feed and the first venue's, not a third feed as well.
+  const size_t limit = group_bytes + venue_bytes + 10;
+  FeedService service(server_.app().db(), "https://convene.example.org", 60,
+                      server_.clock().AsClock(), SystemRandom(), limit);
+  const FeedRequest group{FeedKind::kGroup, "futures", false};
+  ASSERT_TRUE(service.Get(group).ok());
+  ASSERT_TRUE(service.Get({FeedKind::kVenue, v1, false}).ok());
+  EXPECT_EQ(service.renders(), 2);
+  ASSERT_TRUE(service.Get(group).ok());  // the group feed is now the most recently used
+  EXPECT_EQ(service.renders(), 2);
+  ASSERT_TRUE(service.Get({FeedKind::kVenue, v2, false}).ok());  // drops the first venue's
+  EXPECT_EQ(service.renders(), 3);
+  EXPECT_LE(service.cached_bytes(), limit);
+  EXPECT_TRUE(service.InMemory(group));
+  EXPECT_FALSE(service.InMemory({FeedKind::kVenue, v1, false}));
+  ASSERT_TRUE(service.Get(group).ok());
+  EXPECT_EQ(service.renders(), 3) << "the group feed stayed";
+  ASSERT_TRUE(service.Get({FeedKind::kVenue, v1, false}).ok());
+  EXPECT_EQ(service.renders(), 4) << "the dropped venue feed is rendered again";
+  EXPECT_LE(service.cached_bytes(), limit);
 }
 
 TEST_F(FeedTest, PrivateUnknownAndBadTokensAreNotFound) {
