@@ -597,6 +597,16 @@ class Operations {
   // dashboard shows three of each group's, and a view costs five queries).
   Result<std::vector<MeetingView>> UpcomingMeetings(Id organiser, const std::string& slug,
                                                     size_t limit = SIZE_MAX);
+  // The organiser's dashboard: each of their groups with its next `upcoming` meetings, its
+  // member count and how many of its members' addresses are failing (as FailingAddresses), all
+  // read in one snapshot.
+  struct DashboardGroup {
+    calendar::Group group;
+    std::vector<MeetingView> next;
+    size_t members = 0;
+    size_t members_failing = 0;
+  };
+  Result<std::vector<DashboardGroup>> Dashboard(Id organiser, size_t upcoming);
   // A new personal page link for the member (earlier ones stop working): the member and the
   // page token (shown once); feed_token stays empty.
   Result<MemberCreated> NewMemberPageLink(Id organiser, Id member_id);

@@ -55,6 +55,33 @@ Result<std::vector<MeetingView>> Operations::UpcomingMeetings(Id organiser, cons
   return out;
 }
 
+Result<std::vector<Operations::DashboardGroup>> Operations::Dashboard(Id organiser,
+                                                                      size_t upcoming) {
+  ASSIGN_OR_RETURN(st::Tx tx, db_.Read());
+  ASSIGN_OR_RETURN(auto groups, st::ListGroups(tx, organiser));
+  std::vector<DashboardGroup> out;
+  out.reserve(groups.size());
+  for (Group& g : groups) {
+    DashboardGroup d;
+    ASSIGN_OR_RETURN(LocalDateTime now, FromUnix(g.timezone, clock_()));
+    ASSIGN_OR_RETURN(auto meetings, st::ListGroupMeetings(tx, g.id, now.date, std::nullopt,
+                                                          static_cast<int>(upcoming)));
+    for (const Meeting& m : meetings) {
+      ASSIGN_OR_RETURN(MeetingView v, LoadView(tx, m));
+      d.next.push_back(std::move(v));
+    }
+    ASSIGN_OR_RETURN(auto members, st::ListMembers(tx, g.id));
+    ASSIGN_OR_RETURN(auto failing, notify::FailingRecipients(tx, g.id));
+    d.members = members.size();
+    if (!failing.empty())
+      for (const Member& m : members)
+        d.members_failing += failing.count(calendar::LowerAscii(m.email));
+    d.group = std::move(g);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 Result<MemberCreated> Operations::NewMemberPageLink(Id organiser, Id member_id) {
   return RotateMemberLink(organiser, member_id, "page", false);
 }
