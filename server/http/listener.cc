@@ -128,6 +128,7 @@ class HttpServer::WaitingRoom {
 
   std::unique_ptr<Connection> Release(Held::iterator it) {
     ::epoll_ctl(epoll_, EPOLL_CTL_DEL, it->first, nullptr);
+    if (it->second->writing) unsent_ -= it->second->out.size() - it->second->out_pos;
     std::unique_ptr<Connection> c = std::move(it->second);
     held_.erase(it);
     return c;
@@ -178,7 +179,9 @@ class HttpServer::WaitingRoom {
   void ServeHere(Held::iterator it) {
     Connection& c = *it->second;
     for (int served = 0; c.HeadComplete(); ++served) {
-      if (served == kMostServedHere || !owner_.Inlinable(c)) {
+      // Past max_unsent_bytes, answers wait for slow readers on pool threads (no copy here).
+      if (served == kMostServedHere || unsent_ > owner_.options_.max_unsent_bytes ||
+          !owner_.Inlinable(c)) {
         owner_.Dispatch(Release(it));
         return;
       }
@@ -201,11 +204,16 @@ class HttpServer::WaitingRoom {
                                MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n > 0) {
         c.out_pos += static_cast<size_t>(n);
+        if (c.writing) {  // the client reads: its write timeout starts again
+          unsent_ -= static_cast<size_t>(n);
+          c.deadline = SteadyClock::now() + owner_.options_.write_timeout;
+        }
       } else if (n < 0 && errno == EINTR) {
         continue;
       } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
         if (!c.writing) {
           c.writing = true;
+          unsent_ += c.out.size() - c.out_pos;
           Watch(c, EPOLLOUT);
           c.deadline = SteadyClock::now() + owner_.options_.write_timeout;
         }
@@ -297,6 +305,7 @@ class HttpServer::WaitingRoom {
 
   HttpServer& owner_;
   std::atomic<size_t> count_{0};
+  size_t unsent_ = 0;  // sum of the unsent answers of the connections writing (room thread)
   int epoll_ = -1;
   int wake_ = -1;
   std::thread thread_;

@@ -19,7 +19,8 @@
 //  - Requests the application answers from memory (set_inline_filter: a cached feed, the health
 //    check) are served by the waiting room itself, as an event loop serves them: no hand-off to a
 //    pool thread, no thread woken per request, the response written without blocking (what does
-//    not fit in the socket is kept and sent as the client reads). A connection whose last request
+//    not fit in the socket is kept and sent as the client reads, up to max_unsent_bytes a room;
+//    past that, requests go to the pool again). A connection whose last request
 //    was such a one goes back to the waiting room at once instead of lingering on its pool thread.
 //    Only GET and HEAD heads without a body or Expect qualify; anything else goes to the pool.
 //  - A response that leaves any declared body unread (or follows a Transfer-Encoding or a
@@ -64,6 +65,9 @@ struct ListenerOptions {
   // Waiting rooms: threads that each hold (and serve from memory) their share of the waiting
   // connections, as nginx's workers do. Two let answers from memory use two cores.
   size_t rooms = 2;
+  // Bytes of answers a waiting room holds for clients that do not read them yet (each is a copy
+  // of the answer): past this, requests go to pool threads, which write from the feed's bytes.
+  size_t max_unsent_bytes = 64u << 20;
 };
 
 class HttpServer : public httplib::Server {
