@@ -22,7 +22,9 @@ void Serve(FeedService& service, FeedKind kind, const Clock& clock, const httpli
 
 // Whether a request for `target` (path and query, as sent) is a feed that Serve would answer
 // from memory now (FeedService::InMemory): the listener may then serve it on its event thread
-// (listener.h). False for anything else.
+// (listener.h). False for anything else. A write committed between this answer and the request's
+// handler makes that one request read the database (and perhaps render) on the event thread:
+// rare, and bounded by one render.
 bool AnsweredFromMemory(const FeedService& service, std::string_view target);
 
 // True when Accept-Encoding asks for gzip (gzip or x-gzip with q > 0; "*" is not enough).
