@@ -236,7 +236,7 @@ Result<QueueCounts> QueueMeetingChange(Tx& tx, const MeetingChange& change,
       continue;
     }
     Draft d =
-        MakeDraft(options, change.group.id, change.meeting_id, "meeting_change",
+        MakeDraft(options, change.group.id, change.meeting_id, kinds::kMeetingChange,
                   fmt::format("meeting:{}:{}", change.meeting_id, calendar::LowerAscii(r.email)));
     ComposeEnv env{options.base_url, now,
                    n.pending
@@ -383,7 +383,7 @@ Result<QueueCounts> QueueSeriesChange(Tx& tx, const SeriesChange& change,
       ++counts.superseded;
       continue;
     }
-    Draft d = MakeDraft(options, change.group.id, 0, "series_change",
+    Draft d = MakeDraft(options, change.group.id, 0, kinds::kSeriesChange,
                         SeriesKey(change.series_id, r.email));
     ComposeEnv env{options.base_url, now,
                    n.pending
@@ -442,7 +442,7 @@ Result<QueueCounts> QueueReminder(Tx& tx, const Reminder& reminder, const Recipi
                                   const NoticeOptions& options, int64_t now) {
   ComposeEnv env{options.base_url, now,
                  NewMessageId(RandomOf(options), DomainOf(reminder.group.organiser.email))};
-  return QueueAtOnce(tx, options, reminder.group.id, reminder.meeting_id, "reminder",
+  return QueueAtOnce(tx, options, reminder.group.id, reminder.meeting_id, kinds::kReminder,
                      ComposeReminder(reminder, to, env), now);
 }
 
@@ -450,7 +450,7 @@ Result<QueueCounts> QueueReminderDigest(Tx& tx, const ReminderDigest& digest,
                                         const NoticeOptions& options, int64_t now) {
   ComposeEnv env{options.base_url, now,
                  NewMessageId(RandomOf(options), DomainOf(digest.group.organiser.email))};
-  return QueueAtOnce(tx, options, digest.group.id, digest.meeting_id, "reminder_digest",
+  return QueueAtOnce(tx, options, digest.group.id, digest.meeting_id, kinds::kReminderDigest,
                      ComposeReminderDigest(digest, env), now);
 }
 
@@ -462,7 +462,7 @@ Result<QueueCounts> QueueApologies(Tx& tx, const ApologiesChange& change,
   const int64_t due = now + std::max<int64_t>(0, options.delay_seconds);
 
   {
-    Draft d = MakeDraft(options, change.group.id, change.meeting_id, "apologies",
+    Draft d = MakeDraft(options, change.group.id, change.meeting_id, kinds::kApologies,
                         fmt::format("apologies:{}:{}", change.meeting_id, organiser));
     ASSIGN_OR_RETURN(std::optional<PendingRow> pending, FindCoalescable(tx, d.coalesce_key, now));
     std::vector<ApologyRef> before = change.before;
@@ -506,12 +506,12 @@ Result<QueueCounts> QueueApologies(Tx& tx, const ApologiesChange& change,
     return counts;
   }
   if (change.forecast_before.at_risk() || qpending) return counts;
-  ASSIGN_OR_RETURN(bool warned, HasNotice(tx, change.meeting_id, "quorum_at_risk"));
+  ASSIGN_OR_RETURN(bool warned, HasNotice(tx, change.meeting_id, kinds::kQuorumAtRisk));
   if (warned) return counts;
   ComposeEnv env{options.base_url, now, NewMessageId(RandomOf(options), domain)};
   Message msg = ComposeQuorumAtRisk(change, env);
   if (std::optional<std::string> bytes = Serialize(msg, "quorum")) {
-    Draft d = MakeDraft(options, change.group.id, change.meeting_id, "quorum_at_risk", qkey);
+    Draft d = MakeDraft(options, change.group.id, change.meeting_id, kinds::kQuorumAtRisk, qkey);
     d.due_at = due;
     RETURN_IF_ERROR(Write(tx, d, msg, *bytes, std::nullopt, now, counts));
   } else {
@@ -534,7 +534,7 @@ Result<QueueCounts> QueueCalendarSync(Tx& tx, const CalendarSync& sync,
       ++counts.skipped;
       continue;
     }
-    Draft d = MakeDraft(options, sync.group.id, item.meeting_id, "calendar_sync",
+    Draft d = MakeDraft(options, sync.group.id, item.meeting_id, kinds::kCalendarSync,
                         fmt::format("sync:{}:{}", item.uid, calendar::LowerAscii(r.email)));
     ASSIGN_OR_RETURN(std::optional<PendingRow> pending, FindCoalescable(tx, d.coalesce_key, now));
     ComposeEnv env{options.base_url, now,
@@ -565,7 +565,7 @@ Result<QueueCounts> QueueWelcome(Tx& tx, const Welcome& welcome, const NoticeOpt
     ++counts.skipped;
     return counts;
   }
-  Draft d = MakeDraft(options, welcome.group.id, 0, "welcome", "");
+  Draft d = MakeDraft(options, welcome.group.id, 0, kinds::kWelcome, "");
   d.due_at = now;
   RETURN_IF_ERROR(Write(tx, d, msg, *bytes, std::nullopt, now, counts));
   return counts;

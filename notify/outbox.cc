@@ -84,25 +84,38 @@ Status Supersede(Tx& tx, int64_t id, int64_t now) {
   return s.Run();
 }
 
+namespace {
+
+// 'a', 'b', ... for an IN list of kinds (constants of this file's header, never user input).
+template <size_t N>
+std::string SqlList(const std::array<const char*, N>& kinds) {
+  std::string out;
+  for (const char* k : kinds) out += std::string(out.empty() ? "" : ", ") + "'" + k + "'";
+  return out;
+}
+
+}  // namespace
+
 Result<int> SupersedeQueuedTo(Tx& tx, Id group_id, const std::string& recipient,
                               const std::string& reason, int64_t now) {
-  Stmt s = tx.Prepare(
+  const std::string sql =
       "UPDATE outbox SET status = 'superseded', coalesce_key = NULL, updated_at = ?4,"
       " last_error = ?3 WHERE group_id = ?1 AND lower(recipient) = lower(?2)"
-      " AND status = 'queued' AND kind IN ('meeting_change', 'series_change', 'reminder', "
-      "'welcome', 'calendar_sync')"
-      " AND (lease_until IS NULL OR lease_until <= ?4)");
+      " AND status = 'queued' AND kind IN (" +
+      SqlList(kinds::kMembersOwn) + ") AND (lease_until IS NULL OR lease_until <= ?4)";
+  Stmt s = tx.Prepare(sql.c_str());
   s.BindAll(group_id, recipient, reason.substr(0, 500), now);
   RETURN_IF_ERROR(s.Run());
   return tx.Changes();
 }
 
 Result<int> CloseWindowsTo(Tx& tx, Id group_id, const std::string& recipient, int64_t now) {
-  Stmt s = tx.Prepare(
+  const std::string sql =
       "UPDATE outbox SET due_at = ?3, next_attempt_at = ?3, coalesce_key = NULL, updated_at = ?3"
       " WHERE group_id = ?1 AND lower(recipient) = lower(?2) AND status = 'queued'"
-      " AND attempts = 0 AND lease_until IS NULL AND due_at > ?3"
-      " AND kind IN ('meeting_change', 'series_change')");
+      " AND attempts = 0 AND lease_until IS NULL AND due_at > ?3 AND kind IN (" +
+      SqlList(kinds::kCoalesced) + ")";
+  Stmt s = tx.Prepare(sql.c_str());
   s.BindAll(group_id, recipient, now);
   RETURN_IF_ERROR(s.Run());
   return tx.Changes();

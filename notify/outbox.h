@@ -16,6 +16,7 @@
 // Threads: as for Tx.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -28,6 +29,24 @@
 #include "calendar/store/db.h"
 
 namespace convene::notify {
+
+// The kinds of notice (outbox.kind; GET /api/v1/outbox shows them, docs/api.md).
+namespace kinds {
+inline constexpr const char* kMeetingChange = "meeting_change";
+inline constexpr const char* kSeriesChange = "series_change";
+inline constexpr const char* kApologies = "apologies";
+inline constexpr const char* kQuorumAtRisk = "quorum_at_risk";
+inline constexpr const char* kWelcome = "welcome";
+inline constexpr const char* kReminder = "reminder";
+inline constexpr const char* kReminderDigest = "reminder_digest";
+inline constexpr const char* kCalendarSync = "calendar_sync";
+// A member's own notices: they stop when the member unsubscribes or leaves (SupersedeQueuedTo).
+// The organiser's (apologies, quorum warnings, digests) do not.
+inline constexpr std::array<const char*, 5> kMembersOwn = {kMeetingChange, kSeriesChange, kReminder,
+                                                           kWelcome, kCalendarSync};
+// The change notices, which wait in a coalescing window (CloseWindowsTo).
+inline constexpr std::array<const char*, 2> kCoalesced = {kMeetingChange, kSeriesChange};
+}  // namespace kinds
 
 using calendar::Id;
 using calendar::store::Tx;
@@ -70,13 +89,13 @@ Status UpdatePending(Tx& tx, int64_t id, const std::string& subject, const std::
                      const std::string& after_state, int64_t now);
 // The edits in the window cancelled out: the row will never be sent.
 Status Supersede(Tx& tx, int64_t id, int64_t now);
-// The member's own notices (meeting_change, series_change, reminder, welcome, calendar_sync) to
+// The member's own notices (kinds::kMembersOwn) to
 // `recipient` (any case) in the group that are still queued and not in flight (no live lease at
 // `now`) will never be sent: the member unsubscribed or left. `reason` becomes the row's
 // last_error. Returns how many rows it stopped.
 Result<int> SupersedeQueuedTo(Tx& tx, Id group_id, const std::string& recipient,
                               const std::string& reason, int64_t now);
-// The change notices (meeting_change, series_change) to `recipient` (any case) in the group that
+// The change notices (kinds::kCoalesced) to `recipient` (any case) in the group that
 // still wait in their coalescing window become due at `now` and are no longer coalesced: the
 // member's delivery changed, and the calendar objects queued for it describe the meetings as
 // they are now, so a later edit that undid a waiting notice must tell them again rather than
