@@ -167,17 +167,23 @@ size_t FeedService::cached_bytes() const {
   return cache_bytes_;
 }
 
+const FeedService::Checked* FeedService::FreshCheck(
+    const std::string& key, int64_t writes, std::chrono::steady_clock::time_point now) const {
+  auto it = checked_.find(key);
+  if (it == checked_.end() || it->second.writes != writes ||
+      now - it->second.checked >= std::chrono::milliseconds(kRecheckMs))
+    return nullptr;
+  return &it->second;
+}
+
 bool FeedService::InMemory(const FeedRequest& request) const {
   if (request.kind == FeedKind::kMember && (request.key.size() < 20 || request.key.size() > 128))
     return false;
   const std::string key = CheckedKey(request);
   const int64_t writes = writes_.load(std::memory_order_acquire);
-  const auto now = std::chrono::steady_clock::now();
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = checked_.find(key);
-  return it != checked_.end() && it->second.writes == writes &&
-         now - it->second.checked < std::chrono::milliseconds(kRecheckMs) &&
-         cache_.count(it->second.cache_key) > 0;
+  const Checked* check = FreshCheck(key, writes, std::chrono::steady_clock::now());
+  return check != nullptr && cache_.count(check->cache_key) > 0;
 }
 
 Result<std::shared_ptr<const FeedBody>> FeedService::Get(const FeedRequest& request) {
@@ -186,14 +192,11 @@ Result<std::shared_ptr<const FeedBody>> FeedService::Get(const FeedRequest& requ
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = checked_.find(key);
-    if (it != checked_.end() && it->second.writes == writes &&
-        now - it->second.checked < std::chrono::milliseconds(kRecheckMs)) {
-      if (auto body = Touch(it->second.cache_key)) {
+    if (const Checked* check = FreshCheck(key, writes, now))
+      if (auto body = Touch(check->cache_key)) {
         cache_hits_.fetch_add(1, std::memory_order_relaxed);
         return body;
       }
-    }
   }
   std::string cache_key;
   ASSIGN_OR_RETURN(std::shared_ptr<const FeedBody> body, Load(request, &cache_key));

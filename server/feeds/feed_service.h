@@ -122,6 +122,9 @@ class FeedService {
     int64_t writes = 0;
     std::chrono::steady_clock::time_point checked;
   };
+  // Under mu_: the Checked entry of `key` still valid at `now` with `writes`, or null.
+  const Checked* FreshCheck(const std::string& key, int64_t writes,
+                            std::chrono::steady_clock::time_point now) const;
   std::atomic<int64_t> writes_{0};
   std::atomic<int64_t> cache_hits_{0};
 

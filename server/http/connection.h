@@ -123,6 +123,20 @@ struct HttpServer::Connection {
     }
   }
 
+  // Closing after a response: shuts the socket for writing. True when the connection must
+  // linger a moment (then it is marked so, for the waiting room), because closing with unread
+  // bytes would send a reset that can destroy the response before the client reads it.
+  bool StartClosing(bool unread_input) {
+    ::shutdown(fd, SHUT_WR);
+    if (!unread_input && buffered() == 0 && !PollFor(fd, POLLIN, 0)) return false;
+    lingering = true;
+    wait_start = SteadyClock::now();
+    deadline = wait_start + std::chrono::seconds(1);
+    buf.clear();
+    pos = head_scan = 0;
+    return true;
+  }
+
   // Drops the empty lines a client may send between requests (RFC 9112 2.2).
   void SkipBlankLines() {
     while (buffered() >= 2 && buf[pos] == '\r' && buf[pos + 1] == '\n') pos += 2;

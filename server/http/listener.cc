@@ -231,17 +231,8 @@ class HttpServer::WaitingRoom {
       Watch(c, EPOLLIN | EPOLLRDHUP);
     }
     if (!c.close_after_out) return true;
-    // Closing: as HttpServer::Close, linger over unread input so the response is not reset.
-    ::shutdown(c.fd, SHUT_WR);
-    if (c.unread_after_out || c.buffered() > 0 || PollFor(c.fd, POLLIN, 0)) {
-      c.lingering = true;
-      c.wait_start = SteadyClock::now();
-      c.deadline = c.wait_start + std::chrono::seconds(1);
-      c.buf.clear();
-      c.pos = c.head_scan = 0;
-    } else {
-      Release(it);  // closes it
-    }
+    // Closing, as HttpServer::Close: lingering here over unread input, or closed now.
+    if (!c.StartClosing(c.unread_after_out)) Release(it);  // closes it
     return false;
   }
 
@@ -381,17 +372,8 @@ void HttpServer::Dispatch(std::unique_ptr<Connection> conn) {
 }
 
 void HttpServer::Close(std::unique_ptr<Connection> conn, bool unread_input) {
-  ::shutdown(conn->fd, SHUT_WR);
-  // Closing with unread bytes would send a reset, which can destroy the response before the
-  // client reads it: let the waiting room drop what still comes for a moment first.
-  if (unread_input || conn->buffered() > 0 || PollFor(conn->fd, POLLIN, 0)) {
-    conn->lingering = true;
-    conn->wait_start = SteadyClock::now();
-    conn->deadline = conn->wait_start + std::chrono::seconds(1);
-    conn->buf.clear();
-    conn->pos = 0;
-    Park(std::move(conn));
-  }
+  // The waiting room drops what the client still sends for a moment, then closes it.
+  if (conn->StartClosing(unread_input)) Park(std::move(conn));
 }
 
 namespace {
@@ -428,17 +410,20 @@ std::pair<std::string_view, std::string_view> BodilessRequestLine(const std::str
 
 }  // namespace
 
-bool HttpServer::Inlinable(const Connection& c) const {
-  if (!inline_filter_ || stopping_) return false;
-  const auto [method, target] = BodilessRequestLine(c.buf, c.pos);
-  return !method.empty() && inline_filter_(method, target);
+bool HttpServer::Admits(std::string_view method, std::string_view target) const {
+  return !method.empty() && inline_filter_ && !stopping_ && inline_filter_(method, target);
 }
 
-bool HttpServer::RunInline(Connection& c) {
+bool HttpServer::Inlinable(const Connection& c) const {
+  const auto [method, target] = BodilessRequestLine(c.buf, c.pos);
+  return Admits(method, target);
+}
+
+bool HttpServer::RunRequest(Connection& c, std::string* capture) {
   c.StartRequest(SteadyClock::now() + options_.body_timeout);
   const bool last = c.requests + 1 >= options_.keep_alive_max_count || stopping_;
   bool connection_closed = false;
-  Stream strm(c, options_.write_timeout, &c.out);
+  Stream strm(c, options_.write_timeout, capture);
   t_serving = &c;
   const bool ok = process_request(strm, last, connection_closed,
                                   [&c](httplib::Request& req) { c.OnHead(req); });
@@ -450,31 +435,22 @@ bool HttpServer::RunInline(Connection& c) {
   return true;
 }
 
+bool HttpServer::RunInline(Connection& c) { return RunRequest(c, &c.out); }
+
 void HttpServer::Serve(std::unique_ptr<Connection> conn) {
   for (;;) {
     Connection& c = *conn;
-    c.StartRequest(SteadyClock::now() + options_.body_timeout);
-    const bool last = c.requests + 1 >= options_.keep_alive_max_count || stopping_;
-    bool connection_closed = false;
     // The request line, to ask afterwards whether the room could answer the next such one.
     const auto [m, t] = BodilessRequestLine(c.buf, c.pos);
     const std::string method(m), target(t);
-    Stream strm(c, options_.write_timeout);
-    t_serving = &c;
-    const bool ok = process_request(strm, last, connection_closed,
-                                    [&c](httplib::Request& req) { c.OnHead(req); });
-    t_serving = nullptr;
-    ++c.requests;
-    const bool unread = c.BodyUnread();
-    if (!ok || connection_closed || last || unread) {
-      Close(std::move(conn), unread || !ok);
+    if (!RunRequest(c, nullptr)) {
+      const bool unread = c.unread_after_out;
+      Close(std::move(conn), unread);
       return;
     }
-    c.Compact();
     // The next request: wait a moment for it here, then park the connection. A client of
     // requests the room answers itself (a feed reader) goes back to the room at once.
-    const bool room_serves =
-        !method.empty() && inline_filter_ && !stopping_ && inline_filter_(method, target);
+    const bool room_serves = Admits(method, target);
     if (room_serves) {
       if (!c.HeadComplete() && !c.ReadAvailable(options_.max_head_bytes + 1) && !c.HeadComplete())
         return;  // the client closed: closes it

@@ -112,10 +112,15 @@ class HttpServer : public httplib::Server {
   // Reads what the client sends for up to options_.linger, until its next head is complete (most
   // clients send a request at once). False when the client closed the connection.
   bool AwaitHead(Connection& conn);
+  // Whether the inline filter admits a request line (empty: one with a body).
+  bool Admits(std::string_view method, std::string_view target) const;
   // Whether the complete head at the front of conn's buffer may be served by the waiting room.
   bool Inlinable(const Connection& conn) const;
-  // Runs that one request on the calling (waiting room) thread, the response appended to
-  // conn.out. False when the connection must be closed once conn.out is sent.
+  // Runs the request whose head is at the front of conn's buffer, writing the response to the
+  // socket or, with `capture`, appending it there. False when the connection must be closed
+  // after it (conn.unread_after_out then says whether to linger over unread input).
+  bool RunRequest(Connection& conn, std::string* capture);
+  // RunRequest on the calling (waiting room) thread, the response appended to conn.out.
   bool RunInline(Connection& conn);
 
   ListenerOptions options_;
